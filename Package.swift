@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+//
+// charlm: a character-level language-model toolkit.
+// Module graph (DESIGN.md): Kernels → Modeling → Training / Sampling → charlm;
+// Tokenization (the only user of ICU, through CICU) sits beside them.
+import PackageDescription
+
+/// Optimisation flags for the numeric modules. `-enforce-exclusivity=unchecked` removes
+/// run-time exclusivity checks from the hot loops; it is safe because those loops only touch
+/// buffers they own.
+let numericSwiftSettings: [SwiftSetting] = [
+  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
+let package = Package(
+  name: "charlm",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "charlm", targets: ["charlm"]),
+    .library(name: "CharLM", targets: ["Tokenization", "Modeling", "Training", "Sampling"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // MARK: - C shims
+    .target(
+      name: "CICU",
+      linkerSettings: [.linkedLibrary("icuuc")]
+    ),
+    .systemLibrary(
+      name: "CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+
+    // MARK: - Library modules
+    .target(
+      name: "Kernels",
+      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+      swiftSettings: numericSwiftSettings
+    ),
+    .target(name: "Tokenization", dependencies: ["CICU"]),
+    .target(name: "Modeling", dependencies: ["Kernels"], swiftSettings: numericSwiftSettings),
+    .target(name: "Training", dependencies: ["Modeling", "Kernels"], swiftSettings: numericSwiftSettings),
+    .target(name: "Sampling", dependencies: ["Modeling", "Kernels"], swiftSettings: numericSwiftSettings),
+
+    // MARK: - Executable
+    .executableTarget(
+      name: "charlm",
+      dependencies: [
+        "Tokenization", "Modeling", "Training", "Sampling",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // MARK: - Tests
+    .target(name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport"),
+    .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
+    .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+    .testTarget(
+      name: "ModelingTests", dependencies: ["Modeling", "TestSupport"],
+      resources: [.copy("Fixtures")]
+    ),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+    .testTarget(name: "SamplingTests", dependencies: ["Sampling", "TestSupport"]),
+    .testTarget(name: "CharlmCLITests", dependencies: ["charlm", "TestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,111 @@
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import CBLAS
+#endif
+
+/// Row-major single-precision matrix product through BLAS:
+/// `c = alpha · op(a) · op(b) + beta · c`, where `op(x)` is `x` or its transpose.
+///
+/// - a: (M, K) row-major when `transposeA` is false, else (K, M); leading dimension `lda`.
+/// - b: (K, N) row-major when `transposeB` is false, else (N, K); leading dimension `ldb`.
+/// - c: (M, N) row-major; leading dimension `ldc`.
+///
+/// This is the one door to `cblas_sgemm`; ``matmulNaive`` is its specification.
+@inlinable
+public func matmul(
+  transposeA: Bool = false, transposeB: Bool = false,
+  m: Int, n: Int, k: Int,
+  alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int,
+  b: UnsafePointer<Float>, ldb: Int,
+  beta: Float = 0,
+  c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  guard m > 0, n > 0 else { return }
+  guard k > 0 else {
+    scaleInPlace(c, rows: m, columns: n, ld: ldc, by: beta)
+    return
+  }
+  cblas_sgemm(
+    CblasRowMajor,
+    transposeA ? CblasTrans : CblasNoTrans,
+    transposeB ? CblasTrans : CblasNoTrans,
+    blasInt(m), blasInt(n), blasInt(k),
+    alpha, a, blasInt(lda), b, blasInt(ldb),
+    beta, c, blasInt(ldc))
+}
+
+/// Row-major matrix–vector product through BLAS: `y = alpha · op(a) · x + beta · y`.
+///
+/// - a: (M, N) row-major with leading dimension `lda`; `op(a)` is `a` or its transpose.
+/// - x: N values (or M when transposed); y: M values (or N when transposed).
+@inlinable
+public func matvec(
+  transposeA: Bool = false, m: Int, n: Int, alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int,
+  x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
+) {
+  guard m > 0, n > 0 else { return }
+  cblas_sgemv(
+    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+    blasInt(m), blasInt(n), alpha, a, blasInt(lda), x, 1, beta, y, 1)
+}
+
+/// The specification of ``matmul``: three plain loops, accumulated in Double.
+/// Used by tests only; never on a hot path.
+public func matmulNaive(
+  transposeA: Bool = false, transposeB: Bool = false,
+  m: Int, n: Int, k: Int,
+  alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int,
+  b: UnsafePointer<Float>, ldb: Int,
+  beta: Float = 0,
+  c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  for i in 0..<m {
+    for j in 0..<n {
+      var sum = 0.0
+      for p in 0..<k {
+        let av = transposeA ? a[p * lda + i] : a[i * lda + p]
+        let bv = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+        sum += Double(av) * Double(bv)
+      }
+      let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+      c[i * ldc + j] = Float(Double(alpha) * sum + old)
+    }
+  }
+}
+
+@inlinable
+func scaleInPlace(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ld: Int, by beta: Float) {
+  for i in 0..<rows {
+    for j in 0..<columns { c[i * ld + j] = beta == 0 ? 0 : beta * c[i * ld + j] }
+  }
+}
+
+#if canImport(Accelerate)
+  @usableFromInline typealias BLASInt = Int32
+#else
+  @usableFromInline typealias BLASInt = blasint
+#endif
+
+@inlinable
+func blasInt(_ x: Int) -> BLASInt { BLASInt(x) }
+
+/// Sets the number of threads BLAS may use (OpenBLAS); a no-op with Accelerate.
+public func setBLASThreads(_ count: Int) {
+  #if !canImport(Accelerate)
+    openblas_set_num_threads(Int32(max(1, count)))
+  #endif
+}
+
+/// A short description of the BLAS in use, e.g. "OpenBLAS (core Zen, 2 threads)".
+public func blasDescription() -> String {
+  #if canImport(Accelerate)
+    return "Accelerate"
+  #else
+    let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    return "OpenBLAS (core \(core), \(openblas_get_num_threads()) threads)"
+  #endif
+}

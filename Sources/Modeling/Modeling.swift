@@ -1,0 +1,1 @@
+// Modeling module: see DESIGN.md.
