@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The element-wise half of one LSTM time step, fused in one pass over memory.
+/// The matrix products that feed it (x·W_ihᵀ and h·W_hhᵀ) are done by the caller with BLAS.
+///
+/// Gate layout follows PyTorch: each row of `gates` holds four blocks of H values in the
+/// order i (input), f (forget), g (cell candidate), o (output).
+public enum LSTMPointwise {
+  /// Forward: activates the gates in place and computes the new cell and hidden state.
+  ///
+  /// - gates: (B, 4H) in: pre-activations without bias; out: σ(i), σ(f), tanh(g), σ(o).
+  /// - bias: (4H) b_ih + b_hh.
+  /// - cPrev: (B, H) c_{t-1}.   - c, tanhC, h: (B, H) out: c_t, tanh(c_t), h_t.
+  @inlinable
+  public static func forward(
+    gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+    cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+    batch: Int, hidden: Int
+  ) {
+    let H = hidden
+    for b in 0..<batch {
+      let g = gates + b * 4 * H
+      let row = b * H
+      var j = 0
+      while j < H {
+        let n = min(8, H - j)
+        let i = FastMath.sigmoid(g.load8(j, count: n) + bias.load8(j, count: n))
+        let f = FastMath.sigmoid(g.load8(H + j, count: n) + bias.load8(H + j, count: n))
+        let gg = FastMath.tanh(g.load8(2 * H + j, count: n) + bias.load8(2 * H + j, count: n))
+        let o = FastMath.sigmoid(g.load8(3 * H + j, count: n) + bias.load8(3 * H + j, count: n))
+        let cNew = f * cPrev.load8(row + j, count: n) + i * gg
+        let tc = FastMath.tanh(cNew)
+        g.store8(i, at: j, count: n)
+        g.store8(f, at: H + j, count: n)
+        g.store8(gg, at: 2 * H + j, count: n)
+        g.store8(o, at: 3 * H + j, count: n)
+        c.store8(cNew, at: row + j, count: n)
+        tanhC.store8(tc, at: row + j, count: n)
+        h.store8(o * tc, at: row + j, count: n)
+        j += 8
+      }
+    }
+  }
+
+  /// Backward through one step's element-wise math.
+  ///
+  /// - gates: (B, 4H) activated gates saved by ``forward``.  - cPrev, tanhC: (B, H) saved.
+  /// - dh: (B, H) ∂loss/∂h_t (from the layer above plus the next step).
+  /// - dc: (B, H) in: ∂loss/∂c_t from the next step; out: ∂loss/∂c_{t-1}.
+  /// - dGates: (B, 4H) out: ∂loss/∂(gate pre-activations), order i, f, g, o.
+  @inlinable
+  public static func backward(
+    gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
+    dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+    dGates: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
+  ) {
+    let H = hidden
+    let one = SIMD8<Float>(repeating: 1)
+    for b in 0..<batch {
+      let g = gates + b * 4 * H
+      let dg = dGates + b * 4 * H
+      let row = b * H
+      var j = 0
+      while j < H {
+        let n = min(8, H - j)
+        let i = g.load8(j, count: n)
+        let f = g.load8(H + j, count: n)
+        let gg = g.load8(2 * H + j, count: n)
+        let o = g.load8(3 * H + j, count: n)
+        let tc = tanhC.load8(row + j, count: n)
+        let dhv = dh.load8(row + j, count: n)
+        let dcv = dc.load8(row + j, count: n) + dhv * o * (one - tc * tc)
+        dg.store8(dcv * gg * i * (one - i), at: j, count: n)
+        dg.store8(dcv * cPrev.load8(row + j, count: n) * f * (one - f), at: H + j, count: n)
+        dg.store8(dcv * i * (one - gg * gg), at: 2 * H + j, count: n)
+        dg.store8(dhv * tc * o * (one - o), at: 3 * H + j, count: n)
+        dc.store8(dcv * f, at: row + j, count: n)
+        j += 8
+      }
+    }
+  }
+
+  // MARK: - Naive references (the specification; tests compare against these)
+
+  /// Scalar reference of ``forward`` using libm's expf/tanhf.
+  public static func forwardNaive(
+    gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+    cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+    batch: Int, hidden: Int
+  ) {
+    let H = hidden
+    func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+    for b in 0..<batch {
+      for j in 0..<H {
+        let base = b * 4 * H
+        let i = sigmoid(gates[base + j] + bias[j])
+        let f = sigmoid(gates[base + H + j] + bias[H + j])
+        let g = tanhf(gates[base + 2 * H + j] + bias[2 * H + j])
+        let o = sigmoid(gates[base + 3 * H + j] + bias[3 * H + j])
+        let cNew = f * cPrev[b * H + j] + i * g
+        gates[base + j] = i
+        gates[base + H + j] = f
+        gates[base + 2 * H + j] = g
+        gates[base + 3 * H + j] = o
+        c[b * H + j] = cNew
+        tanhC[b * H + j] = tanhf(cNew)
+        h[b * H + j] = o * tanhf(cNew)
+      }
+    }
+  }
+
+  /// Scalar reference of ``backward``.
+  public static func backwardNaive(
+    gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
+    dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+    dGates: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
+  ) {
+    let H = hidden
+    for b in 0..<batch {
+      for j in 0..<H {
+        let base = b * 4 * H
+        let (i, f, g, o) = (gates[base + j], gates[base + H + j], gates[base + 2 * H + j], gates[base + 3 * H + j])
+        let tc = tanhC[b * H + j]
+        let dhv = dh[b * H + j]
+        let dcv = dc[b * H + j] + dhv * o * (1 - tc * tc)
+        dGates[base + j] = dcv * g * i * (1 - i)
+        dGates[base + H + j] = dcv * cPrev[b * H + j] * f * (1 - f)
+        dGates[base + 2 * H + j] = dcv * i * (1 - g * g)
+        dGates[base + 3 * H + j] = dhv * tc * o * (1 - o)
+        dc[b * H + j] = dcv * f
+      }
+    }
+  }
+}

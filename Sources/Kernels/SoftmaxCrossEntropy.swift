@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Softmax cross-entropy over rows of logits: the forward turns logits into probabilities and
+/// sums the loss, the backward turns probabilities into the logits' gradient, both in place.
+///
+/// A negative target means "not scored" (e.g. an unknown symbol during perplexity): that row
+/// contributes neither loss nor gradient.
+public enum SoftmaxCrossEntropy {
+  /// Turns each row of `logits` into probabilities in place and returns the summed loss.
+  ///
+  /// - logits: (N, V) in: logits; out: softmax probabilities.
+  /// - targets: (N) target ids, or negative to skip the row's loss.
+  /// - Returns: Σ over scored rows of −log p[target] in nats, and the number of scored rows.
+  @inlinable
+  public static func forward(
+    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocab: Int
+  ) -> (nats: Double, scored: Int) {
+    var total = 0.0
+    var scored = 0
+    for r in 0..<rows {
+      let row = logits + r * vocab
+      let t = Int(targets[r])
+      let maxValue = Softmax.rowMax(row, count: vocab)
+      let targetShifted = t >= 0 ? Double(row[t] - maxValue) : 0
+      let sum = Softmax.expShiftedInPlace(row, count: vocab, subtracting: maxValue)
+      VectorOps.scale(row, count: vocab, by: Float(1 / sum))
+      if t >= 0 {
+        // −log p_t = log Σ e^{x−max} − (x_t − max): exact even when p_t underflows.
+        total += log(sum) - targetShifted
+        scored += 1
+      }
+    }
+    return (total, scored)
+  }
+
+  /// Writes ∂loss/∂logits over the probabilities, for loss = (Σ nats) · `scale`.
+  ///
+  /// - probabilities: (N, V) from ``forward``; out: (p − onehot(target)) · scale, or 0 for
+  ///   skipped rows.
+  @inlinable
+  public static func backward(
+    probabilities: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
+    rows: Int, vocab: Int, scale: Float
+  ) {
+    for r in 0..<rows {
+      let row = probabilities + r * vocab
+      let t = Int(targets[r])
+      if t < 0 {
+        row.update(repeating: 0, count: vocab)
+        continue
+      }
+      VectorOps.scale(row, count: vocab, by: scale)
+      row[t] -= scale
+    }
+  }
+
+  /// Scalar reference: returns the summed loss and writes the gradient for `scale`, in Double.
+  public static func forwardBackwardNaive(
+    logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocab: Int,
+    scale: Float, gradient: UnsafeMutablePointer<Float>
+  ) -> Double {
+    var total = 0.0
+    for r in 0..<rows {
+      let row = logits + r * vocab
+      let t = Int(targets[r])
+      let m = (0..<vocab).map { Double(row[$0]) }.max()!
+      let sum = (0..<vocab).reduce(0.0) { $0 + Foundation_exp(Double(row[$1]) - m) }
+      for v in 0..<vocab {
+        let p = Foundation_exp(Double(row[v]) - m) / sum
+        gradient[r * vocab + v] = t < 0 ? 0 : Float((p - (v == t ? 1 : 0)) * Double(scale))
+      }
+      if t >= 0 { total += log(sum) - (Double(row[t]) - m) }
+    }
+    return total
+  }
+}
+
+@usableFromInline func Foundation_exp(_ x: Double) -> Double { exp(x) }
+
+/// Softmax building blocks shared by the loss and the sampler.
+public enum Softmax {
+  /// The largest element of x (count ≥ 1).
+  @inlinable
+  public static func rowMax(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var m = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i < count {
+      let n = min(8, count - i)
+      m = pointwiseMax(m, x.load8(i, count: n, fill: -.infinity))
+      i += 8
+    }
+    return m.max()
+  }
+
+  /// x[i] = e^{x[i] − shift} in place; returns Σ of the new values (in Double).
+  @inlinable
+  public static func expShiftedInPlace(
+    _ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float
+  ) -> Double {
+    var total = 0.0
+    var i = 0
+    let s = SIMD8<Float>(repeating: shift)
+    while i < count {
+      let n = min(8, count - i)
+      var e = FastMath.exp(x.load8(i, count: n) - s)
+      if n < 8 { for lane in n..<8 { e[lane] = 0 } }
+      x.store8(e, at: i, count: n)
+      total += Double(e.sum())
+      i += 8
+    }
+    return total
+  }
+}

@@ -1,0 +1,54 @@
+/// Small element-wise helpers over Float buffers used by the layers and the optimizer.
+/// Each is a single pass over memory, eight lanes at a time.
+public enum VectorOps {
+  /// Σ x², accumulated in Double per block of eight so long vectors keep their precision.
+  @inlinable
+  public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+    var total = 0.0
+    var i = 0
+    while i < count {
+      let n = min(8, count - i)
+      let v = x.load8(i, count: n)
+      total += Double((v * v).sum())
+      i += 8
+    }
+    return total
+  }
+
+  /// x *= s.
+  @inlinable
+  public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by s: Float) {
+    var i = 0
+    while i < count {
+      let n = min(8, count - i)
+      x.store8(x.load8(i, count: n) * s, at: i, count: n)
+      i += 8
+    }
+  }
+
+  /// y += x.
+  @inlinable
+  public static func add(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i < count {
+      let n = min(8, count - i)
+      y.store8(y.load8(i, count: n) + x.load8(i, count: n), at: i, count: n)
+      i += 8
+    }
+  }
+
+  /// sums[j] += Σ_r matrix[r, j] for a row-major (rows, columns) matrix: a bias gradient.
+  @inlinable
+  public static func addColumnSums(
+    of matrix: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>
+  ) {
+    for r in 0..<rows { add(matrix + r * columns, to: sums, count: columns) }
+  }
+
+  /// True when every element is finite (no NaN or infinity).
+  @inlinable
+  public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+    for i in 0..<count where !x[i].isFinite { return false }
+    return true
+  }
+}

@@ -1,0 +1,119 @@
+import Kernels
+
+/// One LSTM layer over a chunk of T steps and B streams, forward next to backward.
+///
+/// The input projection of the whole chunk is one GEMM over T·B rows; only the recurrent
+/// product h_{t−1}·W_hhᵀ is done step by step. In the backward pass, the weight gradients are
+/// one GEMM each per chunk. Gate order i, f, g, o as in `torch.nn.LSTM`:
+///
+///     gates_t = x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh
+///     c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g)        h_t = σ(o)⊙tanh(c_t)
+struct LSTMLayer {
+  /// Index of the layer in the stack.
+  let index: Int
+  /// Width of the layer's input (E for layer 0, H above).
+  let inputSize: Int
+  /// H.
+  let hidden: Int
+  /// The layer's four tensors in the model's layout.
+  let slots: ParameterLayout.LayerSlots
+
+  // MARK: - Forward
+
+  /// - input: (T, B, In)   - state: layer's h and c, (B, H) each, read then updated to h_T, c_T.
+  /// - Saves gates, h_0…h_T, c_0…c_T and tanh(c_t) in the workspace; the output is h_1…h_T.
+  func forward(
+    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    steps T: Int, state: RecurrentState, workspace ws: Workspace
+  ) {
+    let (B, H, G) = (ws.batch, hidden, 4 * hidden)
+    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
+    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let gates = ws.gates[index].pointer
+    let hs = ws.hiddenStates[index].pointer
+    let cs = ws.cellStates[index].pointer
+    let tanhC = ws.tanhCells[index].pointer
+    let bias = ws.combinedBias.pointer
+
+    hs.update(from: state.h(layer: index), count: B * H)
+    cs.update(from: state.c(layer: index), count: B * H)
+    bias.update(from: parameters.pointer(to: layout.slots[slots.biasIH]), count: G)
+    VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: G)
+
+    // x·W_ihᵀ for all T·B rows at once.
+    matmul(
+      transposeB: true, m: T * B, n: G, k: inputSize,
+      a: input, lda: inputSize, b: wIH, ldb: inputSize, c: gates, ldc: G)
+    for t in 0..<T {
+      let g = gates + t * B * G
+      matmul(
+        transposeB: true, m: B, n: G, k: H,
+        a: hs + t * B * H, lda: H, b: wHH, ldb: H, beta: 1, c: g, ldc: G)
+      LSTMPointwise.forward(
+        gates: g, bias: bias, cPrev: cs + t * B * H, c: cs + (t + 1) * B * H,
+        tanhC: tanhC + t * B * H, h: hs + (t + 1) * B * H, batch: B, hidden: H)
+    }
+    state.h(layer: index).update(from: hs + T * B * H, count: B * H)
+    state.c(layer: index).update(from: cs + T * B * H, count: B * H)
+  }
+
+  // MARK: - Backward
+
+  /// Back-propagates through the chunk saved by ``forward``.
+  ///
+  /// - workspace.hiddenGradients[index]: (T, B, H) in: ∂loss/∂h_t from the layer above;
+  ///   used as scratch (it also collects ∂loss/∂h_t from step t+1).
+  /// - inputGradient: (T, B, In) out: ∂loss/∂input, or nil when not needed.
+  /// - gradients: accumulated into this layer's four tensors.
+  /// - stateGradient: when given, receives ∂loss/∂h_0 and ∂loss/∂c_0 for this layer.
+  func backward(
+    parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
+    input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+    steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
+  ) {
+    let (B, H, G) = (ws.batch, hidden, 4 * hidden)
+    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
+    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let gates = ws.gates[index].pointer
+    let hs = ws.hiddenStates[index].pointer
+    let cs = ws.cellStates[index].pointer
+    let tanhC = ws.tanhCells[index].pointer
+    let dH = ws.hiddenGradients[index].pointer
+    let dGates = ws.gateGradients.pointer
+    let dc = ws.cellGradient.pointer
+    dc.update(repeating: 0, count: B * H)
+
+    for t in stride(from: T - 1, through: 0, by: -1) {
+      let dg = dGates + t * B * G
+      LSTMPointwise.backward(
+        gates: gates + t * B * G, cPrev: cs + t * B * H, tanhC: tanhC + t * B * H,
+        dh: dH + t * B * H, dc: dc, dGates: dg, batch: B, hidden: H)
+      if t > 0 {
+        matmul(m: B, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, beta: 1, c: dH + (t - 1) * B * H, ldc: H)
+      } else if let stateGradient {
+        matmul(m: B, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, c: stateGradient.h(layer: index), ldc: H)
+        stateGradient.c(layer: index).update(from: dc, count: B * H)
+      }
+    }
+
+    // Weight gradients: one GEMM each over all T·B rows.
+    matmul(
+      transposeA: true, m: G, n: inputSize, k: T * B,
+      a: dGates, lda: G, b: input, ldb: inputSize,
+      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightIH]), ldc: inputSize)
+    matmul(
+      transposeA: true, m: G, n: H, k: T * B,
+      a: dGates, lda: G, b: hs, ldb: H,
+      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightHH]), ldc: H)
+    // Both biases receive Σ_rows dGates; sum once into scratch (the forward's bias is free now).
+    let biasSum = ws.combinedBias.pointer
+    biasSum.update(repeating: 0, count: G)
+    VectorOps.addColumnSums(of: dGates, rows: T * B, columns: G, to: biasSum)
+    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasIH]), count: G)
+    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasHH]), count: G)
+
+    if let inputGradient {
+      matmul(m: T * B, n: inputSize, k: G, a: dGates, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
+    }
+  }
+}

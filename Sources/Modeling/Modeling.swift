@@ -1,1 +1,0 @@
-// Modeling module: see DESIGN.md.

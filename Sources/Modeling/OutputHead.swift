@@ -1,0 +1,31 @@
+import Kernels
+
+/// The output layer and loss: logits = h·W_headᵀ + b_head, then softmax cross-entropy.
+enum OutputHead {
+  /// - top: (N, H) top-layer outputs   - logits: (N, V) out
+  static func forward(
+    parameters: FloatBuffer, layout: ParameterLayout, top: UnsafePointer<Float>, rows N: Int,
+    hidden H: Int, vocab V: Int, logits: UnsafeMutablePointer<Float>
+  ) {
+    let weight = parameters.pointer(to: layout.slots[layout.headWeight])
+    let bias = parameters.pointer(to: layout.slots[layout.headBias])
+    for r in 0..<N { (logits + r * V).update(from: bias, count: V) }
+    matmul(transposeB: true, m: N, n: V, k: H, a: top, lda: H, b: weight, ldb: H, beta: 1, c: logits, ldc: V)
+  }
+
+  /// - logitGradient: (N, V) ∂loss/∂logits   - top: (N, H) the forward's input
+  /// - topGradient: (N, H) out: ∂loss/∂top   - gradients: head tensors accumulated
+  static func backward(
+    parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
+    logitGradient: UnsafePointer<Float>, top: UnsafePointer<Float>, rows N: Int,
+    hidden H: Int, vocab V: Int, topGradient: UnsafeMutablePointer<Float>
+  ) {
+    let weight = parameters.pointer(to: layout.slots[layout.headWeight])
+    matmul(
+      transposeA: true, m: V, n: H, k: N, a: logitGradient, lda: V, b: top, ldb: H,
+      beta: 1, c: gradients.pointer(to: layout.slots[layout.headWeight]), ldc: H)
+    VectorOps.addColumnSums(
+      of: logitGradient, rows: N, columns: V, to: gradients.pointer(to: layout.slots[layout.headBias]))
+    matmul(m: N, n: H, k: V, a: logitGradient, lda: V, b: weight, ldb: H, c: topGradient, ldc: H)
+  }
+}
