@@ -58,7 +58,8 @@ func symbolStrings(of text: PreparedText, unit: SymbolUnit, window: Int = 0)
   var result: [String] = []
   try text.utf8.withUnsafeBufferPointer { (buffer) throws(TokenizationError) in
     try forEachSymbol(in: buffer, unit: unit, window: window) { start, end in
-      result.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self))
+      result.append(
+        String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self))
     }
   }
   return result

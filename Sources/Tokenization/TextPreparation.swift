@@ -47,7 +47,9 @@ public struct PreparedText: Sendable, Equatable {
   }
 
   /// Prepares a string (always valid UTF-8), e.g. a `--prime` text, exactly as a file would be.
-  public init(_ string: String, preparation: TextPreparation = TextPreparation(), source: String = "the text")
+  public init(
+    _ string: String, preparation: TextPreparation = TextPreparation(), source: String = "the text"
+  )
     throws(TokenizationError)
   {
     try self.init(validUTF8: Array(string.utf8), preparation: preparation, source: source)
@@ -98,12 +100,20 @@ func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
       var high: UInt8 = 0xBF
       switch b0 {
       case 0xC2...0xDF: length = 2
-      case 0xE0: length = 3; low = 0xA0
+      case 0xE0:
+        length = 3
+        low = 0xA0
       case 0xE1...0xEC, 0xEE...0xEF: length = 3
-      case 0xED: length = 3; high = 0x9F
-      case 0xF0: length = 4; low = 0x90
+      case 0xED:
+        length = 3
+        high = 0x9F
+      case 0xF0:
+        length = 4
+        low = 0x90
       case 0xF1...0xF3: length = 4
-      case 0xF4: length = 4; high = 0x8F
+      case 0xF4:
+        length = 4
+        high = 0x8F
       default: return i  // continuation byte, C0, C1, F5...FF
       }
       guard i + length <= n else { return i }

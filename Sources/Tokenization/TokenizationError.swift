@@ -42,7 +42,8 @@ public enum TokenizationError: Error, CustomStringConvertible, Equatable, Sendab
       return "invalid vocabulary (charlm.vocab) in the model file: \(detail); "
         + "the file is damaged or was not written by charlm — retrain or re-export the model"
     case .icuFailure(let operation, let code):
-      return "ICU failed to \(operation) (\(String(cString: cicu_error_name(code))), code \(code)): "
+      return
+        "ICU failed to \(operation) (\(String(cString: cicu_error_name(code))), code \(code)): "
         + "check that the ICU libraries (Debian: libicu72) are installed and not damaged"
     }
   }

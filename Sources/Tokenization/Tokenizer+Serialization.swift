@@ -9,7 +9,8 @@ extension Tokenizer {
   /// null).
   public func settingsJSON() -> String {
     let unknown = unknownID.map(String.init) ?? "null"
-    return #"{"unit":"\#(unit.rawValue)","normalization":"\#(normalization.rawValue)","unknown_id":\#(unknown)}"#
+    return
+      #"{"unit":"\#(unit.rawValue)","normalization":"\#(normalization.rawValue)","unknown_id":\#(unknown)}"#
   }
 
   /// The vocabulary JSON for `charlm.vocab`: an array of the V symbol strings in id order, e.g.

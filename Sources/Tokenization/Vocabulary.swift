@@ -46,7 +46,9 @@ public struct Vocabulary: Sendable {
       }
       table.insert(bytes)
     }
-    if table.count == 0 { throw .invalidVocabulary("it holds no symbol besides the unknown symbol") }
+    if table.count == 0 {
+      throw .invalidVocabulary("it holds no symbol besides the unknown symbol")
+    }
     self.init(symbols: symbols, unknownID: unknownID, table: table)
   }
 
@@ -110,7 +112,9 @@ extension Vocabulary {
     }
     if seen.count == 0 { throw .emptyText(source: text.source) }
 
-    let byBytes = { (a: Int, b: Int) in seen.bytes(of: a).lexicographicallyPrecedes(seen.bytes(of: b)) }
+    let byBytes = { (a: Int, b: Int) in
+      seen.bytes(of: a).lexicographicallyPrecedes(seen.bytes(of: b))
+    }
     var kept = (0..<seen.count).filter { counts[$0] >= minCount }
     var needsUnknown = kept.count < seen.count
     if let maxVocab, kept.count + (needsUnknown ? 1 : 0) > maxVocab {

@@ -27,14 +27,26 @@ struct SerializationTests {
     (#"{"unit":"word","normalization":"nfc","unknown_id":null}"#, #"["a"]"#, #"unit "word""#),
     (#"{"unit":"grapheme","normalization":"nfkc","unknown_id":null}"#, #"["a"]"#, "normalization"),
     (#"{"unit":"grapheme","normalization":"nfc"}"#, #"["a"]"#, "unknown_id\" is missing"),
-    (#"{"unit":"grapheme","normalization":"nfc","unknown_id":"x"}"#, #"["a"]"#, "neither an integer"),
+    (
+      #"{"unit":"grapheme","normalization":"nfc","unknown_id":"x"}"#, #"["a"]"#,
+      "neither an integer"
+    ),
     ("not json", #"["a"]"#, "not a JSON object"),
     (#"{"unit":"grapheme","normalization":"nfc","unknown_id":2}"#, #"["a","b"]"#, "unknown_id 2"),
     (#"{"unit":"grapheme","normalization":"nfc","unknown_id":-1}"#, #"["a","b"]"#, "unknown_id -1"),
-    (#"{"unit":"grapheme","normalization":"nfc","unknown_id":null}"#, #"["a","b","a"]"#, "symbols 0 and 2"),
-    (#"{"unit":"grapheme","normalization":"nfc","unknown_id":null}"#, #"["a",""]"#, "symbol 1 is the empty"),
+    (
+      #"{"unit":"grapheme","normalization":"nfc","unknown_id":null}"#, #"["a","b","a"]"#,
+      "symbols 0 and 2"
+    ),
+    (
+      #"{"unit":"grapheme","normalization":"nfc","unknown_id":null}"#, #"["a",""]"#,
+      "symbol 1 is the empty"
+    ),
     (#"{"unit":"grapheme","normalization":"nfc","unknown_id":0}"#, #"["�"]"#, "no symbol besides"),
-    (#"{"unit":"grapheme","normalization":"nfc","unknown_id":null}"#, #"["a",3]"#, "array of strings"),
+    (
+      #"{"unit":"grapheme","normalization":"nfc","unknown_id":null}"#, #"["a",3]"#,
+      "array of strings"
+    ),
   ]
 
   @Test("invalid JSON gives a clear error", arguments: badInputs)

@@ -12,7 +12,9 @@ struct TokenizerTests {
     한국어 \u{1100}\u{1161}
     """
 
-  @Test("round trip on mixed text, graphemes and scalars, UInt16 and UInt32 ids", arguments: SymbolUnit.allCases)
+  @Test(
+    "round trip on mixed text, graphemes and scalars, UInt16 and UInt32 ids",
+    arguments: SymbolUnit.allCases)
   func roundTrip(unit: SymbolUnit) throws {
     let text = try prepared(Self.mixed)
     let tokenizer = try Tokenizer.build(from: text, unit: unit)
@@ -20,7 +22,8 @@ struct TokenizerTests {
     let wide = try tokenizer.encode(text, as: UInt32.self)
     #expect(short.ids.map(UInt32.init) == wide.ids)
     #expect(short.unknownCount == 0)
-    #expect(Array(tokenizer.decode(short.ids).utf8) == text.utf8, "decode(encode(x)) == x, bytewise")
+    #expect(
+      Array(tokenizer.decode(short.ids).utf8) == text.utf8, "decode(encode(x)) == x, bytewise")
     #expect(short.ids.map { tokenizer.symbol(for: Int($0)) }.joined().utf8.elementsEqual(text.utf8))
     #expect(short.ids.count == (try symbolStrings(of: text, unit: unit).count))
   }
@@ -58,7 +61,9 @@ struct TokenizerTests {
   func idWidth() throws {
     // 70,000 distinct CJK / Hangul / supplementary scalars.
     var scalars = String.UnicodeScalarView()
-    for value in UInt32(0x20000)..<UInt32(0x20000 + 70_000) { scalars.append(Unicode.Scalar(value)!) }
+    for value in UInt32(0x20000)..<UInt32(0x20000 + 70_000) {
+      scalars.append(Unicode.Scalar(value)!)
+    }
     let text = try prepared(String(scalars), .none)
     let tokenizer = try Tokenizer.build(from: text, unit: .scalar)
     #expect(tokenizer.count == 70_000)
