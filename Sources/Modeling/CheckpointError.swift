@@ -12,9 +12,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
   case unreadable(source: String, reason: String)
   /// The file has no bytes at all.
   case empty(source: String)
-  /// The file ends before the header or the data it announces: `expected` bytes were needed
-  /// after the start of `part` ("header length", "header" or "data"), only `available` follow.
-  case truncated(source: String, part: String, expected: UInt64, available: Int)
+  /// The file ends inside `part`: `expected` bytes were needed from the start of that part,
+  /// only `available` follow.
+  case truncated(source: String, part: FilePart, expected: UInt64, available: Int)
   /// The 8-byte header length is larger than the reader accepts: not a safetensors file,
   /// or a corrupted one.
   case headerTooLarge(source: String, length: UInt64, limit: Int)
@@ -34,6 +34,16 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
   case invalidMetadata(source: String, detail: String)
   /// Writing failed during `step`; the previous file at `source`, if any, is unchanged.
   case writeFailed(source: String, step: String, reason: String)
+
+  /// The three consecutive parts of a safetensors file.
+  public enum FilePart: Sendable, Equatable {
+    /// The 8-byte little-endian header length.
+    case headerLength
+    /// The JSON header.
+    case header
+    /// The tensor data buffer.
+    case data
+  }
 
   /// The file (or label) the error is about.
   public var source: String {
@@ -61,11 +71,11 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
     case .truncated(let s, let part, let expected, let available):
       let what: String
       switch part {
-      case "header length":
+      case .headerLength:
         what = "it has only \(available) bytes, fewer than the 8-byte header length"
-      case "header":
+      case .header:
         what = "header says \(expected) bytes but only \(available) follow"
-      default:
+      case .data:
         what = "the header describes \(expected) bytes of tensor data but only \(available) follow"
       }
       return "\(s) is truncated: \(what); the file was not fully written — use the previous copy or retrain"

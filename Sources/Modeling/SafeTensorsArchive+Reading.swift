@@ -104,7 +104,7 @@ extension SafeTensorsArchive {
     // Header length.
     if buffer.isEmpty { throw .empty(source: source) }
     guard buffer.count >= 8 else {
-      throw .truncated(source: source, part: "header length", expected: 8, available: buffer.count)
+      throw .truncated(source: source, part: .headerLength, expected: 8, available: buffer.count)
     }
     var headerLength: UInt64 = 0
     for i in (0..<8).reversed() { headerLength = headerLength << 8 | UInt64(buffer[i]) }
@@ -113,7 +113,7 @@ extension SafeTensorsArchive {
     }
     let afterLength = buffer.count - 8
     guard headerLength <= UInt64(afterLength) else {
-      throw .truncated(source: source, part: "header", expected: headerLength, available: afterLength)
+      throw .truncated(source: source, part: .header, expected: headerLength, available: afterLength)
     }
     let header = UnsafeBufferPointer(rebasing: buffer[8..<(8 + Int(headerLength))])
     let data = UnsafeBufferPointer(rebasing: buffer[(8 + Int(headerLength))...])
@@ -152,7 +152,7 @@ extension SafeTensorsArchive {
     // Layout: every tensor inside the buffer, tiling it exactly.
     let dataLength = data.count
     if let last = entries.max(by: { $0.end < $1.end }), last.end > dataLength {
-      throw .truncated(source: source, part: "data", expected: UInt64(last.end), available: dataLength)
+      throw .truncated(source: source, part: .data, expected: UInt64(last.end), available: dataLength)
     }
     let ordered = entries.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
     var cursor = 0
@@ -161,12 +161,16 @@ extension SafeTensorsArchive {
       if entry.begin > cursor {
         throw .badLayout(
           source: source,
-          detail: "gap of \(entry.begin - cursor) bytes before tensor '\(entry.name.forMessage)' (data bytes \(cursor)..<\(entry.begin))")
+          detail:
+            "gap of \(entry.begin - cursor) bytes before tensor '\(entry.name.forMessage)' (data bytes \(cursor)..<\(entry.begin))"
+        )
       }
       if entry.begin < cursor {
         throw .badLayout(
           source: source,
-          detail: "tensor '\(entry.name.forMessage)' (data bytes \(entry.begin)..<\(entry.end)) overlaps tensor '\((previous ?? "").forMessage)' (ending at \(cursor))")
+          detail:
+            "tensor '\(entry.name.forMessage)' (data bytes \(entry.begin)..<\(entry.end)) overlaps tensor '\((previous ?? "").forMessage)' (ending at \(cursor))"
+        )
       }
       cursor = entry.end
       previous = entry.name
@@ -255,11 +259,13 @@ extension SafeTensorsArchive {
       throw invalid("'data_offsets' is \(offsetsValue.typeName), not an array of two integers")
     }
     guard let begin = offsets[0].nonNegativeInt, let end = offsets[1].nonNegativeInt else {
-      throw invalid("'data_offsets' holds \(offsets[0].typeName) and \(offsets[1].typeName), not two non-negative integers")
+      throw invalid(
+        "'data_offsets' holds \(offsets[0].typeName) and \(offsets[1].typeName), not two non-negative integers")
     }
     guard begin <= end else { throw invalid("'data_offsets' [\(begin), \(end)] ends before it begins") }
     guard end - begin == byteCount else {
-      throw invalid("'data_offsets' [\(begin), \(end)] span \(end - begin) bytes, but shape \(shape) of F32 needs \(byteCount)")
+      throw invalid(
+        "'data_offsets' [\(begin), \(end)] span \(end - begin) bytes, but shape \(shape) of F32 needs \(byteCount)")
     }
     return Entry(name: name, shape: shape, count: count, begin: begin, end: end)
   }

@@ -101,15 +101,23 @@ extension SafeTensorsJSON {
     }
 
     mutating func parseValue(depth: Int) throws(SafeTensorsJSONError) -> SafeTensorsJSON {
-      guard depth < SafeTensorsJSON.maximumDepth else { throw fail("nesting deeper than \(SafeTensorsJSON.maximumDepth) levels") }
+      guard depth < SafeTensorsJSON.maximumDepth else {
+        throw fail("nesting deeper than \(SafeTensorsJSON.maximumDepth) levels")
+      }
       guard let b = current else { throw fail("unexpected end of the header, expected a value") }
       switch b {
       case UInt8(ascii: "{"): return try parseObject(depth: depth)
       case UInt8(ascii: "["): return try parseArray(depth: depth)
       case UInt8(ascii: "\""): return .string(try parseString())
-      case UInt8(ascii: "t"): try parseLiteral("true"); return .bool(true)
-      case UInt8(ascii: "f"): try parseLiteral("false"); return .bool(false)
-      case UInt8(ascii: "n"): try parseLiteral("null"); return .null
+      case UInt8(ascii: "t"):
+        try parseLiteral("true")
+        return .bool(true)
+      case UInt8(ascii: "f"):
+        try parseLiteral("false")
+        return .bool(false)
+      case UInt8(ascii: "n"):
+        try parseLiteral("null")
+        return .null
       case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
       default: throw fail("unexpected character, expected a value")
       }

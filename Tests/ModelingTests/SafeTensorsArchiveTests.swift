@@ -185,6 +185,10 @@ struct SafeTensorsArchiveTests {
         """
       let output = try PythonInterop.run(script: script, arguments: [path], input: expectation)
       #expect(output == "ok \(archive.tensors.count)\n")
+      // For checks by hand (e.g. with PyTorch): keep a copy of the file we wrote.
+      if let keep = ProcessInfo.processInfo.environment["CHARLM_INTEROP_KEEP"] {
+        try Data(archive.encoded()).write(to: URL(fileURLWithPath: keep))
+      }
     }
   }
 }
@@ -202,7 +206,9 @@ enum PythonInterop {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", "-c", script] + arguments
-    let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr

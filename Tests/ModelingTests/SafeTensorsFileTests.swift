@@ -91,7 +91,11 @@ struct SafeTensorsFileTests {
       #expect(throws: CheckpointError.empty(source: path)) { try SafeTensorsArchive.read(from: path) }
       let full = sampleArchive().encoded()
       try Data(full.prefix(full.count - 1)).write(to: URL(fileURLWithPath: path))
-      #expect(throws: CheckpointError.truncated(source: path, part: "data", expected: UInt64(full.count - 8 - headerLength(full)), available: full.count - 9 - headerLength(full))) {
+      #expect(
+        throws: CheckpointError.truncated(
+          source: path, part: .data, expected: UInt64(full.count - 8 - headerLength(full)),
+          available: full.count - 9 - headerLength(full))
+      ) {
         try SafeTensorsArchive.read(from: path)
       }
     }
