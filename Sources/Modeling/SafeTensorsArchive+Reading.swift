@@ -55,6 +55,9 @@ extension SafeTensorsArchive {
   }
 }
 
+/// "1 byte", "2 bytes".
+fileprivate func pluralBytes(_ count: Int) -> String { count == 1 ? "1 byte" : "\(count) bytes" }
+
 /// The system's message for `code` (strerror).
 func systemMessage(_ code: Int32) -> String {
   String(cString: strerror(code))
@@ -162,7 +165,7 @@ extension SafeTensorsArchive {
         throw .badLayout(
           source: source,
           detail:
-            "gap of \(entry.begin - cursor) bytes before tensor '\(entry.name.forMessage)' (data bytes \(cursor)..<\(entry.begin))"
+            "gap of \(pluralBytes(entry.begin - cursor)) before tensor '\(entry.name.forMessage)' (data bytes \(cursor)..<\(entry.begin))"
         )
       }
       if entry.begin < cursor {
@@ -176,7 +179,7 @@ extension SafeTensorsArchive {
       previous = entry.name
     }
     if cursor < dataLength {
-      throw .badLayout(source: source, detail: "\(dataLength - cursor) bytes of data follow the last tensor")
+      throw .badLayout(source: source, detail: "\(pluralBytes(dataLength - cursor)) of data after the last tensor")
     }
 
     // Everything is valid: now allocate and convert.

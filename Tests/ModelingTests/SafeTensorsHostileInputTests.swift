@@ -234,10 +234,10 @@ let hostileCases: [HostileCase] = [
     expected: .badLayout(source: s, detail: "tensor 'b' (data bytes 0..<8) overlaps tensor 'a' (ending at 8)")),
   HostileCase(
     label: "bytes after the last tensor", bytes: safetensorsFile(entry(), data: eightBytes + [1, 2, 3]),
-    expected: .badLayout(source: s, detail: "3 bytes of data follow the last tensor")),
+    expected: .badLayout(source: s, detail: "3 bytes of data after the last tensor")),
   HostileCase(
     label: "data but no tensors", bytes: safetensorsFile("{}", data: [1]),
-    expected: .badLayout(source: s, detail: "1 bytes of data follow the last tensor")),
+    expected: .badLayout(source: s, detail: "1 byte of data after the last tensor")),
 
   // Metadata.
   HostileCase(
