@@ -7,6 +7,7 @@
 # Usage: scripts/build-corpora.sh
 set -euo pipefail
 
+# shellcheck source-path=SCRIPTDIR
 # shellcheck source=lib/install-deps.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/install-deps.sh"
 
@@ -41,7 +42,7 @@ chinese_fortune_files() {
 build_corpus() {
   local output=$1
   shift
-  local stats sha
+  local stats sha bytes chars distinct
   stats=$(python3 "$(dirname "${BASH_SOURCE[0]}")/lib/clean_fortunes.py" "$output" "$@") ||
     die "could not build $output"
   iconv -f UTF-8 -t UTF-8 "$output" >/dev/null 2>&1 || die "$output is not valid UTF-8"

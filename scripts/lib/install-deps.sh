@@ -3,6 +3,7 @@
 # Source it from a script that runs under `set -euo pipefail`:
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib/install-deps.sh"
 
+# shellcheck disable=SC2034  # the two package lists are used by the scripts that source this file
 # Packages the Swift build needs (ICU for Tokenization, OpenBLAS for Kernels, pkg-config
 # so SwiftPM finds OpenBLAS).
 CHARLM_BUILD_PACKAGES=(libicu-dev libopenblas-dev pkg-config)
@@ -45,7 +46,9 @@ ensure_apt_packages() {
   for pkg in "$@"; do
     apt_package_installed "$pkg" || missing+=("$pkg")
   done
-  ((${#missing[@]} == 0)) && return 0
+  if ((${#missing[@]} == 0)); then
+    return 0
+  fi
   note "installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
     die "apt-get update failed; check the network or the apt sources"
@@ -63,9 +66,10 @@ ensure_swift() {
   command -v swift >/dev/null 2>&1 ||
     die "swift not found: install Swift 6 from https://www.swift.org/install/linux/ and put its usr/bin on PATH"
   local version
-  version=$(swift --version 2>&1 | grep -o 'Swift version [0-9]*' | head -n 1)
-  [[ $version =~ Swift\ version\ ([0-9]+) ]] && ((BASH_REMATCH[1] >= 6)) ||
+  version=$(swift --version 2>&1 | grep -o "Swift version [0-9]*" | head -n 1 || true)
+  if [[ ! $version =~ Swift\ version\ ([0-9]+) ]] || ((BASH_REMATCH[1] < 6)); then
     die "charlm needs Swift 6 or newer, found '${version:-unknown}': install it from https://www.swift.org/install/linux/"
+  fi
 }
 
 # Make sure python3 is there (the corpus builder uses it); apt-install it if missing.
