@@ -78,14 +78,17 @@ main() {
   note "charlm train ($seconds s at most)"
   "$charlm" train "$train_file" --model "$model" \
     --embedding-size 64 --hidden-size 256 --layers 1 --seq-length 64 --batch-size 32 \
-    --steps 1000000 --max-time "$seconds" --val-fraction 0.05 "$@"
+    --steps 1000000 --max-time "$seconds" --val-fraction 0.05 "$@" ||
+    die "charlm train failed (exit $?); see the message above"
 
   note "charlm sample"
-  "$charlm" sample --model "$model" --length "$length" --temperature "$temperature" --prime "$prime"
+  "$charlm" sample --model "$model" --length "$length" --temperature "$temperature" --prime "$prime" ||
+    die "charlm sample failed (exit $?); see the message above"
   printf '\n'
 
   note "charlm perplexity on $score_file"
-  "$charlm" perplexity --model "$model" "$score_file"
+  "$charlm" perplexity --model "$model" "$score_file" ||
+    die "charlm perplexity failed (exit $?); see the message above"
 }
 
 main "$@"
