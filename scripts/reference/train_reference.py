@@ -246,8 +246,11 @@ def main():
     tx, ty, S = streams(train_ids, B)
     K = S // T
     if K < 1:
-        fail(f"training split of {len(train_ids)} symbols is shorter than one chunk: need "
-             f"(N-1)//B >= T; use --batch-size <= {(len(train_ids) - 1) // T} or --seq-length <= {S}")
+        max_b = (len(train_ids) - 1) // T
+        hint = (f"use --batch-size <= {max_b} or --seq-length <= {S}" if max_b >= 1 else
+                f"use --seq-length <= {len(train_ids) - 1} (with --batch-size 1)")
+        fail(f"training split of {len(train_ids)} symbols is shorter than one chunk of "
+             f"B={B} streams x T={T} steps (needs (N-1)//B >= T); {hint}")
     vx, vy, S_val = streams(val_ids, B) if n_val > 0 else (None, None, 0)
     log(f"corpus {args.corpus}: {n} symbols, vocab {V}, train {len(train_ids)}, val {n_val} "
         f"(S={S}, K={K} chunks/epoch, val S={S_val}); tokenized in {time.perf_counter() - t_tok:.2f}s")
@@ -332,7 +335,8 @@ def main():
         "train_seconds": train_time,
     }
     log(f"done: train loss {train_loss:.4f}, val {result['val_bits_per_char']} bits/char, "
-        f"{chars_per_second:.0f} chars/s, peak RSS {peak_rss / 2**20:.0f} MiB")
+        f"{chars_per_second} chars/s (first {WARMUP_STEPS} steps untimed), "
+        f"peak RSS {peak_rss / 2**20:.0f} MiB")
     if args.json:
         print(json.dumps(result))
 
