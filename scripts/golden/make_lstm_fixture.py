@@ -61,8 +61,11 @@ JSON ENCODING
 ------------------------------------------------------------------------------------------
 A tensor is {"shape": [d0, d1, ...], "values": [...]} with values flat, row-major (C order,
 last index fastest).  Float values are Python's repr of the float64 that equals the float32
-value exactly (float(np.float32)), so parsing as Double gives the exact float32 value and
-Float(thatDouble) is exact; Float(exactly:) succeeds.  Integer tensors (ids) hold JSON ints.
+value exactly (float(np.float32)).  A correctly rounded parser (Swift's JSONDecoder decoding
+Float or Double, Python json) gives the exact float32 value; decode as [Float] with JSONDecoder.
+(Checked with Swift 6.3 on Linux: Foundation's JSONSerialization is off by up to 1 Double ulp on
+some values, but Float(thatDouble) still rounds to the exact float32 value; Float(exactly:) would
+fail there.)  Integer tensors (ids) hold JSON ints.
 Scalars (loss, norms) are plain JSON numbers, also float32 values.
 """
 import argparse
@@ -280,7 +283,8 @@ def build():
         "dtype": "float32",
         "conventions": {
             "tensor": "{shape: [...], values: [...]}, values flat row-major (C order, last index fastest)",
-            "floats": "repr of the float64 equal to the float32 value; Double(parse) is exact, Float(exactly:) succeeds",
+            "floats": "repr of the float64 equal to the float32 value; JSONDecoder decoding [Float] gives the exact float32 values "
+                      "(JSONSerialization's Double may be 1 ulp off: convert with Float(x), not Float(exactly:))",
             "model": "embedding=nn.Embedding(V,E); rnn=nn.LSTM(E,H,num_layers=L) seq-first; head=nn.Linear(H,V)",
             "lstm": "gates = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh, rows/columns in order i,f,g,o (H each); "
                     "c' = σ(f)⊙c + σ(i)⊙tanh(g); h' = σ(o)⊙tanh(c'); layer k>0 input is layer k-1's h",
