@@ -55,7 +55,10 @@ let package = Package(
     ),
 
     // MARK: - Tests
-    .target(name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport"),
+    .target(
+      name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport",
+      resources: [.copy("Fixtures")]
+    ),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
     .testTarget(

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write Tests/ModelingTests/Fixtures/lstm-golden.json: a tiny PyTorch LSTM language model
+"""Write Tests/TestSupport/Fixtures/lstm-golden.json: a tiny PyTorch LSTM language model
 (parameters, inputs, forward outputs, gradients, and a 5-step clipped-Adam trajectory) that
 charlm's Swift implementation must reproduce.  CI does not need torch: the JSON is committed.
 
@@ -94,7 +94,7 @@ for _k in range(L):
 PARAM_NAMES += ["head.weight", "head.bias"]
 
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                           "Tests", "ModelingTests", "Fixtures", "lstm-golden.json")
+                           "Tests", "TestSupport", "Fixtures", "lstm-golden.json")
 
 
 class TinyLM(nn.Module):

@@ -1,1 +1,0 @@
-// Sampling module: see DESIGN.md.
