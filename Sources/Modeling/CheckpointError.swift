@@ -34,6 +34,12 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
   case invalidMetadata(source: String, detail: String)
   /// Writing failed during `step`; the previous file at `source`, if any, is unchanged.
   case writeFailed(source: String, step: String, reason: String)
+  /// A valid safetensors file that is not a charlm model (no or unreadable `charlm.*` metadata).
+  case notACharlmModel(source: String, detail: String)
+  /// A charlm model of a format version this build does not read.
+  case unsupportedFormatVersion(source: String, version: String)
+  /// A charlm model whose tensors or vocabulary do not match its own configuration.
+  case inconsistentModel(source: String, detail: String)
 
   /// The three consecutive parts of a safetensors file.
   public enum FilePart: Sendable, Equatable {
@@ -51,7 +57,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
     case .fileNotFound(let s), .notARegularFile(let s, _), .unreadable(let s, _), .empty(let s),
       .truncated(let s, _, _, _), .headerTooLarge(let s, _, _), .malformedHeader(let s, _),
       .invalidTensor(let s, _, _), .unsupportedDType(let s, _, _), .duplicateName(let s, _),
-      .badLayout(let s, _), .invalidMetadata(let s, _), .writeFailed(let s, _, _):
+      .badLayout(let s, _), .invalidMetadata(let s, _), .writeFailed(let s, _, _),
+      .notACharlmModel(let s, _), .unsupportedFormatVersion(let s, _), .inconsistentModel(let s, _):
       return s
     }
   }
@@ -98,6 +105,13 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
     case .writeFailed(let s, let step, let reason):
       return "cannot write \(s): \(step) failed: \(reason); any previous file at that path is unchanged — "
         + "check that the directory exists, is writable and has free space"
+    case .notACharlmModel(let s, let detail):
+      return "\(s) is not a charlm model: \(detail); give a file written by charlm train"
+    case .unsupportedFormatVersion(let s, let version):
+      return "\(s) has charlm format version \(version), but this charlm reads version \(ModelFile.formatVersion); "
+        + "use a charlm release that matches the file"
+    case .inconsistentModel(let s, let detail):
+      return "\(s) is inconsistent: \(detail); \(damaged)"
     }
   }
 }

@@ -5,6 +5,13 @@ import ArgumentParser
 struct CharLMCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "charlm",
-    abstract: "Train, sample and score character-level language models."
+    abstract: "Train, sample and score character-level language models.",
+    discussion: """
+      A character-level LSTM language model toolkit. Text is split into Unicode grapheme \
+      clusters (ICU), so no character is ever broken apart. Model files are safetensors and \
+      load into PyTorch as they are.
+      """,
+    version: "0.1.0",
+    subcommands: [TrainCommand.self, SampleCommand.self, PerplexityCommand.self]
   )
 }

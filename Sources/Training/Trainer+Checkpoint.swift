@@ -1,0 +1,92 @@
+import Foundation
+import Kernels
+import Modeling
+
+/// What a resumed run needs besides the model's own tensors, stored in the model file as
+/// tensors `train.parameters`, `train.adam.m`, `train.adam.v` (flat, parameter layout),
+/// `train.state.h`, `train.state.c` (L, B, H), and this record as `charlm.train` metadata.
+struct TrainingRecord: Codable, Equatable {
+  var step: Int
+  var adamStep: Int
+  /// The learning rate in force (the loss guard may have lowered it).
+  var currentLearningRate: Float
+  var consecutiveFailures: Int
+  /// xoshiro256** state words as decimal strings (JSON numbers lose 64-bit precision).
+  var generator: [String]
+  var bestValidationLoss: Double?
+  var lastValidationLoss: Double?
+  var options: TrainingOptions
+
+  enum CodingKeys: String, CodingKey {
+    case step, adamStep = "adam_step", currentLearningRate = "current_learning_rate"
+    case consecutiveFailures = "consecutive_failures", generator
+    case bestValidationLoss = "best_val_loss", lastValidationLoss = "last_val_loss", options
+  }
+}
+
+extension Trainer {
+  /// Metadata key of the training record.
+  public static let recordKey = "charlm.train"
+
+  /// The training state to store beside the model: tensors and metadata.
+  public func checkpointContents() -> (tensors: [String: TensorData], metadata: [String: String]) {
+    let (L, B, H) = (carried.layers, carried.batch, carried.hidden)
+    let tensors: [String: TensorData] = [
+      "train.parameters": TensorData(shape: [model.parameters.count], values: model.parameters.array),
+      "train.adam.m": TensorData(shape: [optimizer.firstMoment.count], values: optimizer.firstMoment.array),
+      "train.adam.v": TensorData(shape: [optimizer.secondMoment.count], values: optimizer.secondMoment.array),
+      "train.state.h": TensorData(shape: [L, B, H], values: carried.h.array),
+      "train.state.c": TensorData(shape: [L, B, H], values: carried.c.array),
+    ]
+    let record = TrainingRecord(
+      step: step, adamStep: optimizer.step, currentLearningRate: optimizer.learningRate,
+      consecutiveFailures: consecutiveFailures, generator: generator.stateWords.map { String($0) },
+      bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: options)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let json = String(decoding: try! encoder.encode(record), as: UTF8.self)
+    return (tensors, [Self.recordKey: json])
+  }
+
+  /// The options a model file's training record was trained with, if it has one.
+  public static func savedOptions(metadata: [String: String]) -> TrainingOptions? {
+    metadata[recordKey].flatMap { try? JSONDecoder().decode(TrainingRecord.self, from: Data($0.utf8)).options }
+  }
+
+  /// Restores the state saved by ``checkpointContents()``; the model's current parameters are
+  /// replaced by the saved current (not best) parameters, and `bestParameters` by the model
+  /// file's weights (`best`).
+  public func restore(tensors: [String: TensorData], metadata: [String: String], best: FloatBuffer) throws(TrainingError) {
+    guard let json = metadata[Self.recordKey],
+      let record = try? JSONDecoder().decode(TrainingRecord.self, from: Data(json.utf8))
+    else { throw .resumeMismatch("the model file has no training state (it was not written by charlm train)") }
+    guard record.options.batchSize == options.batchSize, record.options.seqLength == options.seqLength,
+      record.options.valFraction == options.valFraction
+    else {
+      throw .resumeMismatch(
+        "the file was trained with --batch-size \(record.options.batchSize) --seq-length \(record.options.seqLength) "
+          + "--val-fraction \(record.options.valFraction)")
+    }
+    let words = record.generator.compactMap(UInt64.init)
+    guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw .resumeMismatch("its random state is invalid") }
+    let (L, B, H) = (carried.layers, carried.batch, carried.hidden)
+    func load(_ name: String, into buffer: FloatBuffer, shape: [Int]) throws(TrainingError) {
+      guard let t = tensors[name], t.shape == shape else { throw .resumeMismatch("tensor \(name) is missing or misshapen") }
+      t.values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: buffer.count) }
+    }
+    let P = model.parameters.count
+    try load("train.parameters", into: model.parameters, shape: [P])
+    try load("train.adam.m", into: optimizer.firstMoment, shape: [P])
+    try load("train.adam.v", into: optimizer.secondMoment, shape: [P])
+    try load("train.state.h", into: carried.h, shape: [L, B, H])
+    try load("train.state.c", into: carried.c, shape: [L, B, H])
+    bestParameters.copy(from: best)
+    step = record.step
+    optimizer.restore(step: record.adamStep)
+    optimizer.learningRate = record.currentLearningRate
+    consecutiveFailures = record.consecutiveFailures
+    generator = SeededGenerator(stateWords: words)
+    bestValidationLoss = record.bestValidationLoss
+    lastValidationLoss = record.lastValidationLoss
+  }
+}

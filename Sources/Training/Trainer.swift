@@ -1,0 +1,138 @@
+import Kernels
+import Modeling
+
+/// Truncated back-propagation through time over B contiguous streams, with the state carried
+/// (and detached) from chunk to chunk, global-norm clipping and Adam.
+///
+/// Works on token ids only. The data position is a function of the step (chunk k = step mod K;
+/// the state resets to zero when an epoch starts), so the step, the optimizer, the carried
+/// state and the random state are all a resume needs (see `Trainer+Checkpoint.swift`).
+public final class Trainer {
+  /// The model being trained (its parameters are the current ones).
+  public let model: LanguageModel
+  /// The run's options.
+  public private(set) var options: TrainingOptions
+  /// Adam over the model's flat parameters.
+  public let optimizer: Adam
+  /// State carried between chunks, (L, B, H).
+  public let carried: RecurrentState
+  /// Parameters with the best validation loss so far (the model file's weights).
+  public let bestParameters: FloatBuffer
+  /// Optimizer steps taken.
+  public internal(set) var step = 0
+  /// Best mean validation loss so far, nats per symbol.
+  public internal(set) var bestValidationLoss: Double?
+  /// Most recent validation loss, nats per symbol.
+  public internal(set) var lastValidationLoss: Double?
+  /// Random state for anything stochastic during training (saved for exact resume).
+  public internal(set) var generator: SeededGenerator
+
+  let trainIDs: TokenIDs
+  let validationIDs: TokenIDs?
+  let trainLayout: BatchLayout
+  let validationLayout: BatchLayout?
+  let workspace: Workspace
+  let gradients: FloatBuffer
+  /// Steps in a row whose update the loss guard skipped.
+  var consecutiveFailures = 0
+
+  /// A trainer for `model` on the given splits.
+  /// - Throws: ``TrainingError`` when a split is too short for one chunk.
+  public init(model: LanguageModel, train: TokenIDs, validation: TokenIDs?, options: TrainingOptions) throws(TrainingError) {
+    let (B, T) = (options.batchSize, options.seqLength)
+    trainLayout = BatchLayout(symbols: train.count, batch: B, steps: T)
+    guard trainLayout.fullChunks >= 1 else { throw .corpusTooShort(symbols: train.count, batch: B, steps: T) }
+    if let validation {
+      let layout = BatchLayout(symbols: validation.count, batch: B, steps: T)
+      guard layout.streamLength >= 1 else { throw .validationTooShort(symbols: validation.count, batch: B) }
+      validationLayout = layout
+    } else {
+      validationLayout = nil
+    }
+    self.model = model
+    self.options = options
+    trainIDs = train
+    validationIDs = validation
+    optimizer = Adam(count: model.layout.totalCount, learningRate: options.learningRate)
+    carried = RecurrentState(config: model.config, batch: B)
+    bestParameters = model.parameters.clone()
+    generator = SeededGenerator(seed: options.seed &+ 0x5EED)
+    workspace = Workspace(config: model.config, steps: T, batch: B)
+    gradients = model.makeParameterShapedBuffer()
+  }
+
+  /// Chunks per epoch (K).
+  public var chunksPerEpoch: Int { trainLayout.fullChunks }
+  /// Symbols predicted per step (T·B).
+  public var symbolsPerStep: Int { options.seqLength * options.batchSize }
+
+  /// What one optimizer step measured.
+  public struct StepReport: Sendable {
+    /// The step just taken (1-based).
+    public var step: Int
+    /// Mean loss of the chunk, nats per symbol.
+    public var loss: Float
+    /// Global gradient norm before clipping.
+    public var gradientNorm: Float
+    /// True when the loss guard skipped the update (non-finite loss or gradient).
+    public var skipped: Bool
+  }
+
+  /// Takes one optimizer step on the next chunk.
+  ///
+  /// Loss guard: when the loss or the gradient norm is not finite, the update is skipped (the
+  /// parameters and Adam's moments stay as they were), the carried state is reset, the learning
+  /// rate is halved, and the step still counts, so the chunk is passed over.
+  public func trainStep() -> StepReport {
+    let chunk = step % chunksPerEpoch
+    if chunk == 0 { carried.reset() }
+    trainLayout.fill(
+      chunk: chunk, stepCount: options.seqLength, from: trainIDs,
+      inputs: workspace.inputs, targets: workspace.targets)
+    let loss = model.forwardBackward(steps: options.seqLength, state: carried, workspace: workspace, gradients: gradients)
+    let norm = GradientClipping.clip(gradients, maxNorm: options.clip)
+    step += 1
+    guard loss.isFinite, norm.isFinite else {
+      carried.reset()
+      optimizer.learningRate /= 2
+      consecutiveFailures += 1
+      return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: true)
+    }
+    consecutiveFailures = 0
+    optimizer.update(parameters: model.parameters, gradients: gradients)
+    return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: false)
+  }
+
+  /// Mean loss over the whole validation split (nats per symbol), state carried from zero
+  /// through all of it; records it and keeps the parameters if it is the best so far.
+  /// - Returns: the loss and whether it improved on the best, or nil without a validation split.
+  @discardableResult
+  public func validate() -> (loss: Double, improved: Bool)? {
+    guard let layout = validationLayout, let ids = validationIDs else { return nil }
+    let loss = Evaluation.meanLoss(model: model, ids: ids, layout: layout, workspace: workspace)
+    lastValidationLoss = loss
+    let improved = bestValidationLoss.map { loss < $0 } ?? true
+    if improved {
+      bestValidationLoss = loss
+      bestParameters.copy(from: model.parameters)
+    }
+    return (loss, improved)
+  }
+
+  /// The parameters a model file should hold: the best by validation, or the current ones
+  /// when the run has no validation split.
+  public var parametersToSave: FloatBuffer { validationLayout == nil ? model.parameters : bestParameters }
+
+  /// Changes options a resumed run may change (steps, time limit, evaluation interval,
+  /// learning rate, clip); the data layout and seed must stay.
+  public func update(steps: Int? = nil, maxTime: Double?? = nil, evalEvery: Int? = nil, learningRate: Float? = nil, clip: Float? = nil) {
+    if let steps { options.steps = steps }
+    if let maxTime { options.maxTime = maxTime }
+    if let evalEvery { options.evalEvery = evalEvery }
+    if let learningRate {
+      options.learningRate = learningRate
+      optimizer.learningRate = learningRate
+    }
+    if let clip { options.clip = clip }
+  }
+}

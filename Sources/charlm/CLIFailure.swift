@@ -1,0 +1,18 @@
+/// A failure the user can act on: printed by ArgumentParser as one line `Error: <message>`
+/// on standard error, with a non-zero exit status.
+struct CLIFailure: Error, CustomStringConvertible {
+  /// What happened and what to do next.
+  let description: String
+  init(_ message: String) { description = message }
+}
+
+/// Runs `body`, turning any library error into a ``CLIFailure`` with its one-line message.
+func userFacing<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let error as CLIFailure {
+    throw error
+  } catch {
+    throw CLIFailure(String(describing: error))
+  }
+}

@@ -1,0 +1,31 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Ctrl-C and SIGTERM during training: the first asks the run to stop after the current step
+/// (the model file is then written atomically); the second exits at once. The previous model
+/// file is never damaged, because every write goes to a temporary file that is renamed.
+enum Interrupts {
+  nonisolated(unsafe) private static var count: sig_atomic_t = 0
+
+  /// Installs the handlers for SIGINT and SIGTERM.
+  static func install() {
+    let handler: @convention(c) (Int32) -> Void = { _ in
+      Interrupts.count += 1
+      if Interrupts.count >= 2 {
+        let message = "\ncharlm: interrupted again; exiting now (the last saved model file is intact)\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        _exit(130)
+      }
+      let message = "\ncharlm: interrupted; finishing this step and saving (press Ctrl-C again to quit at once)\n"
+      _ = message.withCString { write(2, $0, strlen($0)) }
+    }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+  }
+
+  /// True once an interrupt arrived.
+  static var requested: Bool { count > 0 }
+}

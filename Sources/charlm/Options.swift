@@ -1,0 +1,105 @@
+import ArgumentParser
+import Tokenization
+import Training
+
+/// The model's shape (new runs only). Unset values take the defaults in the help text.
+struct ArchitectureOptions: ParsableArguments {
+  @Option(help: "Embedding width E (default 64).")
+  var embeddingSize: Int?
+  @Option(help: "Hidden units per LSTM layer H (default 256).")
+  var hiddenSize: Int?
+  @Option(help: "Stacked LSTM layers L (default 1).")
+  var layers: Int?
+
+  var anyGiven: Bool { embeddingSize != nil || hiddenSize != nil || layers != nil }
+
+  func validate() throws {
+    try check("--embedding-size", embeddingSize, 1...65_536)
+    try check("--hidden-size", hiddenSize, 1...65_536)
+    try check("--layers", layers, 1...64)
+  }
+}
+
+/// How training proceeds. Unset values take the saved run's values with --resume, else the
+/// defaults in the help text.
+struct ScheduleOptions: ParsableArguments {
+  @Option(help: "Steps per chunk T, the truncated back-propagation length (default 64).")
+  var seqLength: Int?
+  @Option(help: "Parallel streams B (default 32).")
+  var batchSize: Int?
+  @Option(help: "Adam learning rate (default 0.002).")
+  var learningRate: Float?
+  @Option(help: "Maximum global gradient norm (default 5).")
+  var clip: Float?
+  @Option(help: "Total optimizer steps of the run (default 1000).")
+  var steps: Int?
+  @Option(help: "Stop after this many seconds of this invocation, saving the model.")
+  var maxTime: Double?
+  @Option(help: "Fraction of the text, at its end, held out for validation (default 0.1; 0 for none).")
+  var valFraction: Double?
+  @Option(help: "Validate and save every N steps (default 200; 0: only at the end).")
+  var evalEvery: Int?
+  @Option(help: "Random seed; the same seed reproduces a run exactly (default 1).")
+  var seed: UInt64?
+
+  func validate() throws {
+    try check("--seq-length", seqLength, 1...100_000)
+    try check("--batch-size", batchSize, 1...100_000)
+    try check("--steps", steps, 1...1_000_000_000)
+    try check("--eval-every", evalEvery, 0...1_000_000_000)
+    if let learningRate, !(learningRate > 0 && learningRate <= 10) {
+      throw ValidationError("--learning-rate must be in (0, 10] (got \(learningRate))")
+    }
+    if let clip, !(clip > 0 && clip.isFinite) { throw ValidationError("--clip must be a positive number (got \(clip))") }
+    if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw ValidationError("--max-time must be positive seconds (got \(maxTime))") }
+    if let valFraction, !(valFraction >= 0 && valFraction < 1) {
+      throw ValidationError("--val-fraction must be in [0, 1) (got \(valFraction))")
+    }
+  }
+
+  /// Writes the given flags over `options`; when resuming, the data layout must not change.
+  func apply(to options: inout TrainingOptions, resuming: Bool) {
+    if !resuming {
+      options.seqLength = seqLength ?? 64
+      options.batchSize = batchSize ?? 32
+      options.valFraction = valFraction ?? 0.1
+      options.evalEvery = evalEvery ?? 200
+    } else {
+      if let seqLength { options.seqLength = seqLength }
+      if let batchSize { options.batchSize = batchSize }
+      if let valFraction { options.valFraction = valFraction }
+      if let evalEvery { options.evalEvery = evalEvery }
+    }
+    if let learningRate { options.learningRate = learningRate }
+    if let clip { options.clip = clip }
+    if let steps { options.steps = steps }
+    options.maxTime = maxTime
+  }
+}
+
+/// How text becomes symbols (new runs only; a model keeps its own).
+struct VocabularyOptions: ParsableArguments {
+  @Option(help: "Symbol unit: grapheme (user-perceived characters, default) or scalar (code points).")
+  var unit: SymbolUnit = .grapheme
+  @Option(help: "Symbols seen fewer times map to one unknown symbol (default 1: keep all).")
+  var minCount: Int = 1
+  @Option(help: "Keep at most this many symbols, the unknown symbol included.")
+  var maxVocab: Int?
+
+  func validate() throws {
+    try check("--min-count", minCount, 1...Int.max)
+    try check("--max-vocab", maxVocab, 2...16_777_216)
+  }
+}
+
+extension SymbolUnit: ExpressibleByArgument {}
+
+/// Rejects a value outside `range` with the allowed range in the message.
+func check(_ flag: String, _ value: Int?, _ range: ClosedRange<Int>) throws {
+  guard let value, !range.contains(value) else { return }
+  let upper = range.upperBound == Int.max ? "" : " and \(range.upperBound)"
+  throw ValidationError(
+    range.upperBound == Int.max
+      ? "\(flag) must be at least \(range.lowerBound) (got \(value))"
+      : "\(flag) must be between \(range.lowerBound)\(upper) (got \(value))")
+}
