@@ -10,7 +10,11 @@ public enum FastMath {
   /// inputs outside are clamped (e^-87.3 ≈ 1e-38, e^88.3 ≈ 2e38).
   @inlinable @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+    // Clamp with masks: `clamped(lowerBound:upperBound:)` goes through generic
+    // pointwiseMin/Max calls that the optimizer does not specialize here.
+    var clamped = x
+    clamped.replace(with: -87.3, where: clamped .< SIMD8(repeating: -87.3))
+    clamped.replace(with: 88.3, where: clamped .> SIMD8(repeating: 88.3))
     // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick: the integer lands in the
     // low mantissa bits, so it can be read as bits without a float→int conversion.
     let magic = SIMD8<Float>(repeating: 12_582_912)

@@ -100,12 +100,20 @@ public func setBLASThreads(_ count: Int) {
   #endif
 }
 
+/// OpenBLAS's name for the kernels it chose, e.g. "Haswell" ("Accelerate" on Apple platforms).
+public func blasCoreName() -> String {
+  #if canImport(Accelerate)
+    return "Accelerate"
+  #else
+    return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+  #endif
+}
+
 /// A short description of the BLAS in use, e.g. "OpenBLAS (core Zen, 2 threads)".
 public func blasDescription() -> String {
   #if canImport(Accelerate)
     return "Accelerate"
   #else
-    let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-    return "OpenBLAS (core \(core), \(openblas_get_num_threads()) threads)"
+    return "OpenBLAS (core \(blasCoreName()), \(openblas_get_num_threads()) threads)"
   #endif
 }

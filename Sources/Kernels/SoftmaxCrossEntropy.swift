@@ -90,7 +90,8 @@ public enum Softmax {
     var i = 0
     while i < count {
       let n = min(8, count - i)
-      m = pointwiseMax(m, x.load8(i, count: n, fill: -.infinity))
+      let v = x.load8(i, count: n, fill: -.infinity)
+      m.replace(with: v, where: v .> m)
       i += 8
     }
     return m.max()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kernels
 
 /// The `charlm` root command: train, sample and score character-level language models.
 @main
@@ -14,4 +15,10 @@ struct CharLMCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [TrainCommand.self, SampleCommand.self, PerplexityCommand.self]
   )
+
+  /// Entry point: make sure OpenBLAS runs its best kernels for this CPU, then parse and run.
+  static func main() {
+    BLASCoreSelection.reexecIfMisdetected()
+    main(nil)
+  }
 }
