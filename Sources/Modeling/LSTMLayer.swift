@@ -44,14 +44,19 @@ struct LSTMLayer {
     matmul(
       transposeB: true, m: T * B, n: G, k: inputSize,
       a: input, lda: inputSize, b: wIH, ldb: inputSize, c: gates, ldc: G)
-    for t in 0..<T {
-      let g = gates + t * B * G
-      matmul(
-        transposeB: true, m: B, n: G, k: H,
-        a: hs + t * B * H, lda: H, b: wHH, ldb: H, beta: 1, c: g, ldc: G)
-      LSTMPointwise.forward(
-        gates: g, bias: bias, cPrev: cs + t * B * H, c: cs + (t + 1) * B * H,
-        tanhC: tanhC + t * B * H, h: hs + (t + 1) * B * H, batch: B, hidden: H)
+    // The recurrence is independent across streams: each thread runs all T steps for its
+    // own slice of streams, so steps need no synchronization.
+    Parallelism.forEachSlice(of: B) { streams in
+      let (b0, rows) = (streams.lowerBound, streams.count)
+      for t in 0..<T {
+        let g = gates + (t * B + b0) * G
+        matmul(
+          transposeB: true, m: rows, n: G, k: H,
+          a: hs + (t * B + b0) * H, lda: H, b: wHH, ldb: H, beta: 1, c: g, ldc: G)
+        LSTMPointwise.forward(
+          gates: g, bias: bias, cPrev: cs + (t * B + b0) * H, c: cs + ((t + 1) * B + b0) * H,
+          tanhC: tanhC + (t * B + b0) * H, h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
+      }
     }
     state.h(layer: index).update(from: hs + T * B * H, count: B * H)
     state.c(layer: index).update(from: cs + T * B * H, count: B * H)
@@ -83,16 +88,19 @@ struct LSTMLayer {
     let dc = ws.cellGradient.pointer
     dc.update(repeating: 0, count: B * H)
 
-    for t in stride(from: T - 1, through: 0, by: -1) {
-      let dg = dGates + t * B * G
-      LSTMPointwise.backward(
-        gates: gates + t * B * G, cPrev: cs + t * B * H, tanhC: tanhC + t * B * H,
-        dh: dH + t * B * H, dc: dc, dGates: dg, batch: B, hidden: H)
-      if t > 0 {
-        matmul(m: B, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, beta: 1, c: dH + (t - 1) * B * H, ldc: H)
-      } else if let stateGradient {
-        matmul(m: B, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, c: stateGradient.h(layer: index), ldc: H)
-        stateGradient.c(layer: index).update(from: dc, count: B * H)
+    Parallelism.forEachSlice(of: B) { streams in
+      let (b0, rows) = (streams.lowerBound, streams.count)
+      for t in stride(from: T - 1, through: 0, by: -1) {
+        let dg = dGates + (t * B + b0) * G
+        LSTMPointwise.backward(
+          gates: gates + (t * B + b0) * G, cPrev: cs + (t * B + b0) * H, tanhC: tanhC + (t * B + b0) * H,
+          dh: dH + (t * B + b0) * H, dc: dc + b0 * H, dGates: dg, batch: rows, hidden: H)
+        if t > 0 {
+          matmul(m: rows, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, beta: 1, c: dH + ((t - 1) * B + b0) * H, ldc: H)
+        } else if let stateGradient {
+          matmul(m: rows, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, c: stateGradient.h(layer: index) + b0 * H, ldc: H)
+          (stateGradient.c(layer: index) + b0 * H).update(from: dc + b0 * H, count: rows * H)
+        }
       }
     }
 

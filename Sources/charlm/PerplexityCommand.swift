@@ -35,7 +35,7 @@ struct PerplexityCommand: ParsableCommand {
   }
 
   func run() throws {
-    setBLASThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
     let loaded = try LoadedModel(path: model)
     let bytes = try TextInput.read(file, what: "text file")
     let tokenizer = loaded.tokenizer

@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
-    setBLASThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
     let bytes = try TextInput.read(corpus, what: "corpus")
 
     // Tokenizer, model and trainer: new, or restored from the model file.
