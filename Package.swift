@@ -56,7 +56,7 @@ let package = Package(
 
     // MARK: - Tests
     .target(
-      name: "TestSupport", dependencies: ["Kernels"], path: "Tests/TestSupport",
+      name: "TestSupport", dependencies: ["Kernels", "Modeling"], path: "Tests/TestSupport",
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),

@@ -98,6 +98,9 @@ public enum Softmax {
   }
 
   /// x[i] = e^{x[i] − shift} in place; returns Σ of the new values (in Double).
+  ///
+  /// A −∞ entry (a symbol masked out by the sampler) becomes exactly 0, not FastMath.exp's
+  /// clamped e^−87.3, so it keeps no weight.
   @inlinable
   public static func expShiftedInPlace(
     _ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float
@@ -107,7 +110,9 @@ public enum Softmax {
     let s = SIMD8<Float>(repeating: shift)
     while i < count {
       let n = min(8, count - i)
-      var e = FastMath.exp(x.load8(i, count: n) - s)
+      let v = x.load8(i, count: n)
+      var e = FastMath.exp(v - s)
+      e.replace(with: 0, where: v .== -.infinity)
       if n < 8 { for lane in n..<8 { e[lane] = 0 } }
       x.store8(e, at: i, count: n)
       total += Double(e.sum())

@@ -1,0 +1,115 @@
+import Kernels
+import Testing
+import TestSupport
+
+/// `matmul` (BLAS) against `matmulNaive` (three loops in Double), its specification.
+@Suite struct MatmulTests {
+  /// One product: shapes, transposes, scalars and padding of the leading dimensions.
+  struct Case: CustomTestStringConvertible, Sendable {
+    var transposeA = false, transposeB = false
+    var m: Int, n: Int, k: Int
+    var alpha: Float = 1, beta: Float = 0
+    /// Extra columns beyond the stored width of a, b and c (lda = width + pad).
+    var pad = 0
+    var testDescription: String {
+      "\(transposeA ? "Aᵀ" : "A")·\(transposeB ? "Bᵀ" : "B") \(m)×\(n)×\(k) α\(alpha) β\(beta) pad \(pad)"
+    }
+  }
+
+  static let cases: [Case] = {
+    var cases: [Case] = []
+    for (tA, tB) in [(false, false), (false, true), (true, false), (true, true)] {
+      for (m, n, k) in [(1, 1, 1), (7, 5, 3), (33, 17, 65)] {
+        cases.append(Case(transposeA: tA, transposeB: tB, m: m, n: n, k: k))
+        cases.append(Case(transposeA: tA, transposeB: tB, m: m, n: n, k: k, alpha: -0.75, beta: 1.5, pad: 3))
+      }
+      cases.append(Case(transposeA: tA, transposeB: tB, m: 9, n: 4, k: 11, alpha: 2, beta: 1, pad: 5))
+    }
+    return cases
+  }()
+
+  /// A matrix of `rows` × `columns` stored with leading dimension `columns + pad`; the padding
+  /// is NaN, so reading it poisons the result.
+  static func matrix(rows: Int, columns: Int, pad: Int, rng: inout SeededGenerator) -> [Float] {
+    var values = [Float](repeating: .nan, count: rows * (columns + pad))
+    for r in 0..<rows {
+      for j in 0..<columns { values[r * (columns + pad) + j] = rng.nextUnitFloat() * 2 - 1 }
+    }
+    return values
+  }
+
+  /// Runs both implementations on the same inputs; returns (fast, naive) c arrays, padding included.
+  static func run(_ c: Case, seed: UInt64 = 1) -> (fast: [Float], naive: [Float], ldc: Int) {
+    var rng = SeededGenerator(seed: seed)
+    let (aRows, aColumns) = c.transposeA ? (c.k, c.m) : (c.m, c.k)
+    let (bRows, bColumns) = c.transposeB ? (c.n, c.k) : (c.k, c.n)
+    let a = matrix(rows: aRows, columns: aColumns, pad: c.pad, rng: &rng)
+    let b = matrix(rows: bRows, columns: bColumns, pad: c.pad, rng: &rng)
+    // c's padding holds a sentinel that must survive; its body holds values beta scales.
+    var c0 = matrix(rows: c.m, columns: c.n, pad: c.pad, rng: &rng).map { $0.isNaN ? 12345 : $0 }
+    if c.beta == 0 { c0 = c0.map { $0 == 12345 ? $0 : .nan } }  // beta = 0 must not read c
+    let (lda, ldb, ldc) = (aColumns + c.pad, bColumns + c.pad, c.n + c.pad)
+    var fast = c0, naive = c0
+    a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        fast.withUnsafeMutableBufferPointer { out in
+          matmul(
+            transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
+            alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+            beta: c.beta, c: out.baseAddress!, ldc: ldc)
+        }
+        naive.withUnsafeMutableBufferPointer { out in
+          matmulNaive(
+            transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
+            alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+            beta: c.beta, c: out.baseAddress!, ldc: ldc)
+        }
+      }
+    }
+    return (fast, naive, ldc)
+  }
+
+  @Test("matmul equals matmulNaive", arguments: cases)
+  func matchesNaive(c: Case) {
+    let (fast, naive, ldc) = Self.run(c)
+    // Tolerance 1e-5 with floor 1: BLAS accumulates K ≤ 65 products of values in [−1, 1] in
+    // Float (error ≲ K·2⁻²⁴·Σ|a·b|, a few 1e-6 at worst); the naive sum is Double, rounded once.
+    // Measured worst over all cases: 1.3e-6 (33×17×65).
+    expectClose(fast, naive.map(Double.init), tolerance: 1e-5, floor: 1, "c")
+    for i in 0..<c.m {
+      for j in c.n..<ldc { #expect(fast[i * ldc + j] == 12345, "padding of c at row \(i) was written") }
+    }
+  }
+
+  @Test("k = 0 scales c by beta (and beta = 0 clears it, even over NaN)",
+        arguments: [Float(0), 1, -2.5])
+  func emptyInnerDimension(beta: Float) {
+    let c = Case(m: 5, n: 3, k: 0, alpha: 3, beta: beta, pad: 2)
+    let (fast, naive, ldc) = Self.run(c)
+    for i in 0..<c.m {
+      for j in 0..<c.n {
+        #expect(fast[i * ldc + j] == naive[i * ldc + j], "c[\(i), \(j)]")
+        #expect(!fast[i * ldc + j].isNaN)
+      }
+      for j in c.n..<ldc { #expect(fast[i * ldc + j] == 12345, "padding of c at row \(i) was written") }
+    }
+  }
+
+  @Test("matvec equals matmulNaive with one column", arguments: [false, true])
+  func matvecMatchesNaive(transposed: Bool) {
+    var rng = SeededGenerator(seed: 3)
+    let (m, n, lda) = (13, 9, 11)
+    let a = (0..<(m * lda)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let xCount = transposed ? m : n, yCount = transposed ? n : m
+    let x = (0..<xCount).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let y0 = (0..<yCount).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    var fast = y0, naive = y0
+    matvec(transposeA: transposed, m: m, n: n, alpha: 0.5, a: a, lda: lda, x: x, beta: 2, y: &fast)
+    // The same product as an (M or N) × 1 matrix: op(a) · x with x as a column.
+    matmulNaive(
+      transposeA: transposed, m: yCount, n: 1, k: xCount, alpha: 0.5, a: a, lda: lda, b: x, ldb: 1,
+      beta: 2, c: &naive, ldc: 1)
+    // Same reasoning as above: Float accumulation of ≤ 13 products.
+    expectClose(fast, naive.map(Double.init), tolerance: 1e-5, floor: 1, "y")
+  }
+}
