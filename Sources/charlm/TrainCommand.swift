@@ -60,6 +60,9 @@ struct TrainCommand: ParsableCommand {
     let saved: LoadedModel?
     var options = TrainingOptions()
     if resume {
+      guard FileManager.default.fileExists(atPath: model) else {
+        throw CLIFailure("--resume: \(model) does not exist; check the path, or train without --resume to start a new run")
+      }
       let loaded = try LoadedModel(path: model)
       guard let savedOptions = Trainer.savedOptions(metadata: loaded.file.extraMetadata) else {
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")

@@ -84,7 +84,7 @@ import Testing
     },
     Case(name: "--resume without a model file") { dir in
       let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      return (["train", corpus, "--model", dir.path("absent.safetensors"), "--resume", "--steps", "20"], ["absent.safetensors", "no such file"])
+      return (["train", corpus, "--model", dir.path("absent.safetensors"), "--resume", "--steps", "20"], ["--resume", "absent.safetensors", "does not exist"])
     },
     Case(name: "--resume past the requested steps") { dir in
       let (corpus, model) = try trainedModel(in: dir, steps: 5)

@@ -112,3 +112,11 @@ import Testing
     #expect(bytesA == bytesB, "resumed model file differs from the uninterrupted one")
   }
 }
+
+/// The runner finds the executable it is meant to test.
+@Test func executableIsFound() throws {
+  let url = try CLIRunner.executable.get()
+  print("[charlm executable] \(url.path)")
+  let version = try runOK(["--version"])
+  #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+}
