@@ -24,6 +24,14 @@ enum Interrupts {
     }
     signal(SIGINT, handler)
     signal(SIGTERM, handler)
+    // A blocked signal never reaches its handler, and the mask is inherited across exec: a
+    // parent that launches charlm from a thread with SIGINT blocked (Swift Testing's runner via
+    // Foundation.Process does) would make Ctrl-C and SIGTERM do nothing at all.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    sigaddset(&unblock, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
   }
 
   /// True once an interrupt arrived.

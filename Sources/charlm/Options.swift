@@ -2,13 +2,17 @@ import ArgumentParser
 import Tokenization
 import Training
 
+// Options that take numbers (and --prime) parse `.unconditional`: the next argument is the
+// value even when it starts with "-", so `--temperature -1` is rejected by validate() with its
+// range instead of as "Missing value for '--temperature'".
+
 /// The model's shape (new runs only). Unset values take the defaults in the help text.
 struct ArchitectureOptions: ParsableArguments {
-  @Option(help: "Embedding width E (default 64).")
+  @Option(parsing: .unconditional, help: "Embedding width E (default 64).")
   var embeddingSize: Int?
-  @Option(help: "Hidden units per LSTM layer H (default 256).")
+  @Option(parsing: .unconditional, help: "Hidden units per LSTM layer H (default 256).")
   var hiddenSize: Int?
-  @Option(help: "Stacked LSTM layers L (default 1).")
+  @Option(parsing: .unconditional, help: "Stacked LSTM layers L (default 1).")
   var layers: Int?
 
   var anyGiven: Bool { embeddingSize != nil || hiddenSize != nil || layers != nil }
@@ -23,23 +27,23 @@ struct ArchitectureOptions: ParsableArguments {
 /// How training proceeds. Unset values take the saved run's values with --resume, else the
 /// defaults in the help text.
 struct ScheduleOptions: ParsableArguments {
-  @Option(help: "Steps per chunk T, the truncated back-propagation length (default 64).")
+  @Option(parsing: .unconditional, help: "Steps per chunk T, the truncated back-propagation length (default 64).")
   var seqLength: Int?
-  @Option(help: "Parallel streams B (default 32).")
+  @Option(parsing: .unconditional, help: "Parallel streams B (default 32).")
   var batchSize: Int?
-  @Option(help: "Adam learning rate (default 0.002).")
+  @Option(parsing: .unconditional, help: "Adam learning rate (default 0.002).")
   var learningRate: Float?
-  @Option(help: "Maximum global gradient norm (default 5).")
+  @Option(parsing: .unconditional, help: "Maximum global gradient norm (default 5).")
   var clip: Float?
-  @Option(help: "Total optimizer steps of the run (default 1000).")
+  @Option(parsing: .unconditional, help: "Total optimizer steps of the run (default 1000).")
   var steps: Int?
-  @Option(help: "Stop after this many seconds of this invocation, saving the model.")
+  @Option(parsing: .unconditional, help: "Stop after this many seconds of this invocation, saving the model.")
   var maxTime: Double?
-  @Option(help: "Fraction of the text, at its end, held out for validation (default 0.1; 0 for none).")
+  @Option(parsing: .unconditional, help: "Fraction of the text, at its end, held out for validation (default 0.1; 0 for none).")
   var valFraction: Double?
-  @Option(help: "Validate and save every N steps (default 200; 0: only at the end).")
+  @Option(parsing: .unconditional, help: "Validate and save every N steps (default 200; 0: only at the end).")
   var evalEvery: Int?
-  @Option(help: "Random seed; the same seed reproduces a run exactly (default 1).")
+  @Option(parsing: .unconditional, help: "Random seed; the same seed reproduces a run exactly (default 1).")
   var seed: UInt64?
 
   func validate() throws {
@@ -81,9 +85,9 @@ struct ScheduleOptions: ParsableArguments {
 struct VocabularyOptions: ParsableArguments {
   @Option(help: "Symbol unit: grapheme (user-perceived characters, default) or scalar (code points).")
   var unit: SymbolUnit = .grapheme
-  @Option(help: "Symbols seen fewer times map to one unknown symbol (default 1: keep all).")
+  @Option(parsing: .unconditional, help: "Symbols seen fewer times map to one unknown symbol (default 1: keep all).")
   var minCount: Int = 1
-  @Option(help: "Keep at most this many symbols, the unknown symbol included.")
+  @Option(parsing: .unconditional, help: "Keep at most this many symbols, the unknown symbol included.")
   var maxVocab: Int?
 
   func validate() throws {

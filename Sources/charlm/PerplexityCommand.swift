@@ -22,7 +22,7 @@ struct PerplexityCommand: ParsableCommand {
   @Argument(help: "UTF-8 text to score.", completion: .file())
   var file: String
 
-  @Option(help: "Threads for the math (default: all cores).")
+  @Option(parsing: .unconditional, help: "Threads for the math (default: all cores).")
   var threads: Int?
 
   @Flag(help: "Print one JSON object as the last line of standard output.")

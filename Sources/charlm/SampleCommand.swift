@@ -18,22 +18,22 @@ struct SampleCommand: ParsableCommand {
   @Option(help: "Model file written by charlm train.")
   var model: String
 
-  @Option(help: "Symbols to generate (default 500).")
+  @Option(parsing: .unconditional, help: "Symbols to generate (default 500).")
   var length: Int = 500
 
-  @Option(help: "Sampling temperature: 1 follows the model, lower is more conservative, 0 is greedy.")
+  @Option(parsing: .unconditional, help: "Sampling temperature: 1 follows the model, lower is more conservative, 0 is greedy.")
   var temperature: Float = 1
 
-  @Option(help: "Draw only from the K most likely symbols (0: no limit).")
+  @Option(parsing: .unconditional, help: "Draw only from the K most likely symbols (0: no limit).")
   var topK: Int = 0
 
-  @Option(help: "Draw only from the most likely symbols whose probability adds up to P (1: no limit).")
+  @Option(parsing: .unconditional, help: "Draw only from the most likely symbols whose probability adds up to P (1: no limit).")
   var topP: Float = 1
 
-  @Option(help: "Text to continue.")
+  @Option(parsing: .unconditional, help: "Text to continue.")
   var prime: String = ""
 
-  @Option(help: "Random seed; the same seed gives the same text.")
+  @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same text.")
   var seed: UInt64 = 1
 
   func validate() throws {

@@ -26,7 +26,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var schedule: ScheduleOptions
   @OptionGroup var vocabulary: VocabularyOptions
 
-  @Option(help: "Threads for the math (default: all cores).")
+  @Option(parsing: .unconditional, help: "Threads for the math (default: all cores).")
   var threads: Int?
 
   @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
@@ -60,6 +60,9 @@ struct TrainCommand: ParsableCommand {
     let saved: LoadedModel?
     var options = TrainingOptions()
     if resume {
+      guard FileManager.default.fileExists(atPath: model) else {
+        throw CLIFailure("--resume: \(model) does not exist; check the path, or train without --resume to start a new run")
+      }
       let loaded = try LoadedModel(path: model)
       guard let savedOptions = Trainer.savedOptions(metadata: loaded.file.extraMetadata) else {
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")
@@ -159,7 +162,13 @@ struct TrainCommand: ParsableCommand {
   func report(_ summary: TrainingSummary, trainer: Trainer) {
     let valBits = summary.validationLoss.map { $0 / log(2) }
     if !quiet {
-      var line = "charlm: \(summary.stopReason == .timeLimit ? "time limit reached" : "done") at step \(summary.steps)"
+      let outcome =
+        switch summary.stopReason {
+        case .completed: "done"
+        case .timeLimit: "time limit reached"
+        case .interrupted: "interrupted"
+        }
+      var line = "charlm: \(outcome) at step \(summary.steps)"
       if let loss = summary.trainLoss { line += ", train loss \(fmt(Double(loss), 4))" }
       if let v = summary.validationLoss, let b = valBits { line += ", validation \(fmt(v, 4)) nats (\(fmt(b, 3)) bits/char)" }
       line += ", \(Int(summary.symbolsPerSecond)) sym/s; saved \(model)"
