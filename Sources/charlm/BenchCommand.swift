@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Modeling
+import Sampling
+import Tokenization
+import Training
+
+/// `charlm bench`: training and sampling speed, memory, and distance to the BLAS limit, on a
+/// real corpus with the real trainer. Release builds only: a debug build's numbers mean nothing.
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure training and sampling speed (release builds only).",
+    discussion: """
+      Trains a fresh model for --warmup + --steps steps (the warm-up steps are not timed), then \
+      samples --sample-length symbols one at a time. Reports per-step median symbols/s, achieved \
+      GFLOP/s next to the machine's measured SGEMM rate, and peak resident memory. Evaluation is \
+      not part of the measurement. Compare with scripts/reference/train_reference.py via \
+      scripts/bench.sh.
+      """)
+
+  @Argument(help: "UTF-8 text to train on.", completion: .file())
+  var corpus: String
+
+  @OptionGroup var architecture: ArchitectureOptions
+
+  @Option(help: "Steps per chunk T.")
+  var seqLength: Int = 64
+  @Option(help: "Parallel streams B.")
+  var batchSize: Int = 32
+  @Option(help: "Timed training steps.")
+  var steps: Int = 30
+  @Option(help: "Untimed warm-up steps.")
+  var warmup: Int = 5
+  @Option(help: "Symbols to sample, one at a time.")
+  var sampleLength: Int = 2000
+  @Option(help: "Threads (default: all cores).")
+  var threads: Int?
+  @Flag(help: "Print one JSON object as the last line of standard output.")
+  var json = false
+
+  func validate() throws {
+    try architecture.validate()
+    try check("--seq-length", seqLength, 1...100_000)
+    try check("--batch-size", batchSize, 1...100_000)
+    try check("--steps", steps, 1...1_000_000)
+    try check("--warmup", warmup, 0...1_000_000)
+    try check("--sample-length", sampleLength, 1...100_000_000)
+  }
+
+  func run() throws {
+    guard !_isDebugAssertConfiguration() else {
+      throw CLIFailure("charlm bench refuses to time a debug build; build with swift build -c release")
+    }
+    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    let bytes = try TextInput.read(corpus, what: "corpus")
+    let prepared = try userFacing { try PreparedText(bytes, source: corpus) }
+    let tokenizer = try userFacing { try Tokenizer.build(from: prepared) }
+    let ids: TokenIDs = try userFacing { .narrow(try tokenizer.encode(prepared, as: UInt16.self).ids) }
+    let config = ModelConfig(
+      vocabSize: tokenizer.count, embeddingSize: architecture.embeddingSize ?? 64,
+      hiddenSize: architecture.hiddenSize ?? 256, layers: architecture.layers ?? 1)
+    var rng = SeededGenerator(seed: 1)
+    let model = LanguageModel(config: config, generator: &rng)
+    var options = TrainingOptions()
+    options.seqLength = seqLength
+    options.batchSize = batchSize
+    options.steps = warmup + steps
+    let trainer = try userFacing { try Trainer(model: model, train: ids, validation: nil, options: options) }
+
+    let clock = ContinuousClock()
+    for _ in 0..<warmup { trainer.trainStep() }
+    var stepSeconds: [Double] = []
+    for _ in 0..<steps {
+      let t0 = clock.now
+      trainer.trainStep()
+      stepSeconds.append((clock.now - t0).seconds)
+    }
+    let medianStep = stepSeconds.sorted()[stepSeconds.count / 2]
+    let trainRate = Double(trainer.symbolsPerStep) / medianStep
+    let flopsPerStep = Self.trainingFLOPs(config: config, symbols: trainer.symbolsPerStep)
+
+    // Sampling: one symbol at a time from the trained model, as `charlm sample` does.
+    Parallelism.setThreads(1)
+    let generator = Generator(model: model)
+    var scratch: [Float] = []
+    var id = 0
+    let s0 = clock.now
+    for _ in 0..<sampleLength {
+      generator.feed(id)
+      id = TokenSampler.sample(
+        logits: generator.logits.pointer, vocab: config.vocabSize, options: SamplingOptions(),
+        uniform: rng.nextUnitDouble(), scratch: &scratch)
+    }
+    let sampleRate = Double(sampleLength) / (clock.now - s0).seconds
+    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    let sgemm = Self.measureSGEMM()
+    let rss = Self.peakResidentBytes()
+
+    let achieved = flopsPerStep / medianStep / 1e9
+    eprint(
+      "charlm bench: V=\(config.vocabSize) E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers) "
+        + "T=\(seqLength) B=\(batchSize), \(Parallelism.threads) threads, \(blasDescription())")
+    eprint(
+      "training: \(Int(trainRate)) symbols/s (median of \(steps) steps, \(fmt(medianStep * 1000, 1)) ms/step), "
+        + "\(fmt(achieved, 1)) GFLOP/s of \(fmt(sgemm, 1)) GFLOP/s SGEMM (\(fmt(100 * achieved / sgemm, 0))%)")
+    eprint("sampling: \(Int(sampleRate)) symbols/s; peak RSS \(rss / 1_048_576) MiB")
+    if json {
+      printJSON([
+        "chars_per_second": trainRate, "sample_chars_per_second": sampleRate, "peak_rss_bytes": rss,
+        "median_step_seconds": medianStep, "gflops": achieved, "sgemm_gflops": sgemm,
+        "threads": Parallelism.threads, "blas_core": blasCoreName(), "vocab_size": config.vocabSize,
+      ])
+    }
+  }
+
+  /// Floating-point operations of one training step: the forward's matrix products
+  /// (2·rows·in·out each) times three (forward, input gradients, weight gradients).
+  static func trainingFLOPs(config: ModelConfig, symbols: Int) -> Double {
+    let (N, G, H) = (Double(symbols), Double(config.cell.gateCount * config.hiddenSize), Double(config.hiddenSize))
+    var forward = 2 * N * H * Double(config.vocabSize)
+    for k in 0..<config.layers { forward += 2 * N * G * (Double(config.inputSize(ofLayer: k)) + H) }
+    return 3 * forward
+  }
+
+  /// The machine's SGEMM rate in GFLOP/s: best of five 1024³ products.
+  static func measureSGEMM() -> Double {
+    let n = 1024
+    let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
+    for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
+    var best = Double.infinity
+    let clock = ContinuousClock()
+    for _ in 0..<5 {
+      let t0 = clock.now
+      matmul(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+      best = min(best, (clock.now - t0).seconds)
+    }
+    return 2 * Double(n * n * n) / best / 1e9
+  }
+
+  /// Peak resident set size of this process in bytes.
+  static func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int(usage.ru_maxrss) * 1024
+  }
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
