@@ -5,11 +5,41 @@
 // Tokenization (the only user of ICU, through CICU) sits beside them.
 import PackageDescription
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// True when the machine building charlm has AVX2 and FMA (read from /proc/cpuinfo on Linux).
+/// Release builds then target that level (`-target-cpu haswell`): SIMD8<Float> fills one AVX
+/// register and the vectorized activations run about twice as fast. Like `-march=native`, the
+/// binary then needs such a CPU; set CHARLM_PORTABLE=1 to build one that runs anywhere.
+/// Debug builds (and so the tests) never use it; results are the same either way, since Swift
+/// does not fuse a·b + c into FMA unless asked.
+let buildMachineHasAVX2FMA: Bool = {
+  #if canImport(Glibc) && arch(x86_64)
+    if getenv("CHARLM_PORTABLE") != nil { return false }
+    guard let file = fopen("/proc/cpuinfo", "r") else { return false }
+    defer { fclose(file) }
+    var line: UnsafeMutablePointer<CChar>?
+    var capacity = 0
+    defer { free(line) }
+    while getline(&line, &capacity, file) > 0 {
+      let text = String(cString: line!)
+      guard text.hasPrefix("flags") else { continue }
+      let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }))
+      return flags.contains("avx2") && flags.contains("fma")
+    }
+  #endif
+  return false
+}()
+
 /// Optimisation flags for the numeric modules. `-enforce-exclusivity=unchecked` removes
 /// run-time exclusivity checks from the hot loops; it is safe because those loops only touch
 /// buffers they own.
 let numericSwiftSettings: [SwiftSetting] = [
-  .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+  .unsafeFlags(
+    ["-enforce-exclusivity=unchecked"] + (buildMachineHasAVX2FMA ? ["-target-cpu", "haswell"] : []),
+    .when(configuration: .release))
 ]
 
 let package = Package(
