@@ -15,13 +15,33 @@ public enum SoftmaxCrossEntropy {
   /// - logits: (N, V) in: logits; out: softmax probabilities.
   /// - targets: (N) target ids, or negative to skip the row's loss.
   /// - Returns: Σ over scored rows of −log p[target] in nats, and the number of scored rows.
-  @inlinable
   public static func forward(
     logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocab: Int
   ) -> (nats: Double, scored: Int) {
+    // Rows are independent: split them over threads (each slice sums its own rows, then the
+    // slices' sums are added in order, so a given thread count always gives the same result).
+    let parts = max(1, min(Parallelism.threads, rows * vocab / 65_536))
+    var partial = [(nats: Double, scored: Int)](repeating: (0, 0), count: parts)
+    partial.withUnsafeMutableBufferPointer { partial in
+      let results = UncheckedSendable(partial)
+      Parallelism.forEachSlice(of: parts) { slices in
+        for part in slices {
+          let range = Parallelism.slice(part, of: parts, count: rows)
+          results.value[part] = forwardRows(logits: logits, targets: targets, rows: range, vocab: vocab)
+        }
+      }
+    }
+    return partial.reduce((0, 0)) { ($0.nats + $1.nats, $0.scored + $1.scored) }
+  }
+
+  /// ``forward(logits:targets:rows:vocab:)`` for the rows in `range`.
+  @inlinable
+  static func forwardRows(
+    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows range: Range<Int>, vocab: Int
+  ) -> (nats: Double, scored: Int) {
     var total = 0.0
     var scored = 0
-    for r in 0..<rows {
+    for r in range {
       let row = logits + r * vocab
       let t = Int(targets[r])
       let maxValue = Softmax.rowMax(row, count: vocab)
@@ -41,20 +61,21 @@ public enum SoftmaxCrossEntropy {
   ///
   /// - probabilities: (N, V) from ``forward``; out: (p − onehot(target)) · scale, or 0 for
   ///   skipped rows.
-  @inlinable
   public static func backward(
     probabilities: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
     rows: Int, vocab: Int, scale: Float
   ) {
-    for r in 0..<rows {
-      let row = probabilities + r * vocab
-      let t = Int(targets[r])
-      if t < 0 {
-        row.update(repeating: 0, count: vocab)
-        continue
+    Parallelism.forEachSlice(of: rows, minimumSliceSize: max(1, 65_536 / max(vocab, 1))) { range in
+      for r in range {
+        let row = probabilities + r * vocab
+        let t = Int(targets[r])
+        if t < 0 {
+          row.update(repeating: 0, count: vocab)
+          continue
+        }
+        VectorOps.scale(row, count: vocab, by: scale)
+        row[t] -= scale
       }
-      VectorOps.scale(row, count: vocab, by: scale)
-      row[t] -= scale
     }
   }
 

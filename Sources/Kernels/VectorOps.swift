@@ -38,11 +38,17 @@ public enum VectorOps {
   }
 
   /// sums[j] += Σ_r matrix[r, j] for a row-major (rows, columns) matrix: a bias gradient.
-  @inlinable
+  /// Threads split the columns (in blocks of 64), so each sum keeps its row order and the
+  /// result does not depend on the thread count.
   public static func addColumnSums(
     of matrix: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>
   ) {
-    for r in 0..<rows { add(matrix + r * columns, to: sums, count: columns) }
+    let blocks = (columns + 63) / 64
+    Parallelism.forEachSlice(of: blocks, minimumSliceSize: max(1, 16_384 / max(rows, 1))) { range in
+      let c0 = range.lowerBound * 64
+      let width = min(range.upperBound * 64, columns) - c0
+      for r in 0..<rows { add(matrix + r * columns + c0, to: sums + c0, count: width) }
+    }
   }
 
   /// True when every element is finite (no NaN or infinity).
