@@ -7,14 +7,14 @@
 public enum FastMath {
   /// e^x, Cephes-style: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, then
   /// 2^n by building the exponent bits. Relative error below 2e-7 for x in [-87, 88];
-  /// inputs outside are clamped (e^-87.3 ≈ 1e-38, e^88.3 ≈ 2e38).
+  /// below −87.3 (and for −∞) the result is 0, above 88.3 the input is clamped (e^88.3 ≈ 2e38).
   @inlinable @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    // Clamp with masks: `clamped(lowerBound:upperBound:)` goes through generic
-    // pointwiseMin/Max calls that the optimizer does not specialize here.
-    var clamped = x
-    clamped.replace(with: -87.3, where: clamped .< SIMD8(repeating: -87.3))
-    clamped.replace(with: 88.3, where: clamped .> SIMD8(repeating: 88.3))
+    // Masks from sign bits (see LaneSelect.swift): below the range the result is exactly 0
+    // (so a −∞ logit keeps no weight), above it the input is clamped.
+    let lower = SIMD8<Float>(repeating: -87.3), upper = SIMD8<Float>(repeating: 88.3)
+    let underflow = x.lanesBelow(lower)
+    let clamped = x.replacingLanes(underflow, with: lower).replacingLanes(upper.lanesBelow(x), with: upper)
     // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick: the integer lands in the
     // low mantissa bits, so it can be read as bits without a float→int conversion.
     let magic = SIMD8<Float>(repeating: 12_582_912)
@@ -30,7 +30,7 @@ public enum FastMath {
     let er = p * (r * r) + r + SIMD8(repeating: 1)
     let nBits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
     let scale = unsafeBitCast((nBits &+ 127) &<< 23, to: SIMD8<Float>.self)
-    return er * scale
+    return (er * scale).zeroingLanes(underflow)
   }
 
   /// The logistic function 1 / (1 + e^-x); absolute error below 1e-7.

@@ -111,8 +111,7 @@ public enum Softmax {
     var i = 0
     while i < count {
       let n = min(8, count - i)
-      let v = x.load8(i, count: n, fill: -.infinity)
-      m.replace(with: v, where: v .> m)
+      m = m.lanewiseMax(x.load8(i, count: n, fill: -.infinity))
       i += 8
     }
     return m.max()
@@ -120,8 +119,8 @@ public enum Softmax {
 
   /// x[i] = e^{x[i] − shift} in place; returns Σ of the new values (in Double).
   ///
-  /// A −∞ entry (a symbol masked out by the sampler) becomes exactly 0, not FastMath.exp's
-  /// clamped e^−87.3, so it keeps no weight.
+  /// A −∞ entry (a symbol masked out by the sampler) becomes exactly 0 (FastMath.exp is 0
+  /// below its range), so it keeps no weight.
   @inlinable
   public static func expShiftedInPlace(
     _ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float
@@ -131,9 +130,7 @@ public enum Softmax {
     let s = SIMD8<Float>(repeating: shift)
     while i < count {
       let n = min(8, count - i)
-      let v = x.load8(i, count: n)
-      var e = FastMath.exp(v - s)
-      e.replace(with: 0, where: v .== -.infinity)
+      var e = FastMath.exp(x.load8(i, count: n) - s)
       if n < 8 { for lane in n..<8 { e[lane] = 0 } }
       x.store8(e, at: i, count: n)
       total += Double(e.sum())
