@@ -11,9 +11,49 @@
 /// - b: (K, N) row-major when `transposeB` is false, else (N, K); leading dimension `ldb`.
 /// - c: (M, N) row-major; leading dimension `ldc`.
 ///
-/// This is the one door to `cblas_sgemm`; ``matmulNaive`` is its specification.
+/// This is the one door to `cblas_sgemm`; ``matmulNaive`` is its specification. BLAS itself
+/// runs single-threaded; a large product is split here into slices of rows of `c` (or of
+/// columns, when there are few rows), one per thread (see ``Parallelism``). Each element of
+/// `c` is computed by one BLAS call either way.
 @inlinable
 public func matmul(
+  transposeA: Bool = false, transposeB: Bool = false,
+  m: Int, n: Int, k: Int,
+  alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int,
+  b: UnsafePointer<Float>, ldb: Int,
+  beta: Float = 0,
+  c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  // Split only work worth a thread hand-off (~1 MFLOP per slice at least).
+  let minimumSlice = max(16, 1_000_000 / max(2 * n * k, 1))
+  if Parallelism.threads > 1 && m >= 2 * minimumSlice {
+    Parallelism.forEachSlice(of: m, minimumSliceSize: minimumSlice) { rows in
+      let r0 = rows.lowerBound
+      blasMatmul(
+        transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+        a: transposeA ? a + r0 : a + r0 * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
+    }
+    return
+  }
+  let minimumColumns = max(16, 1_000_000 / max(2 * m * k, 1))
+  if Parallelism.threads > 1 && n >= 2 * minimumColumns {
+    Parallelism.forEachSlice(of: n, minimumSliceSize: minimumColumns) { columns in
+      let c0 = columns.lowerBound
+      blasMatmul(
+        transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+        a: a, lda: lda, b: transposeB ? b + c0 * ldb : b + c0, ldb: ldb, beta: beta, c: c + c0, ldc: ldc)
+    }
+    return
+  }
+  blasMatmul(
+    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// One single-threaded `cblas_sgemm` call (row-major), as documented at ``matmul``.
+@inlinable
+func blasMatmul(
   transposeA: Bool = false, transposeB: Bool = false,
   m: Int, n: Int, k: Int,
   alpha: Float = 1,

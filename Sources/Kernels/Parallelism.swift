@@ -2,49 +2,41 @@ import Dispatch
 
 /// How many threads charlm's math may use, and the one way work is split across them.
 ///
-/// Large matrix products use multi-threaded BLAS. Work made of many small products in a row
-/// (the recurrence over T steps) is split instead into independent slices (e.g. groups of
-/// streams), each run on its own thread with single-threaded BLAS: no synchronization per step.
+/// BLAS always runs single-threaded: OpenBLAS's own worker threads spin (sched_yield) between
+/// calls and competed with ours for the cores. Instead, work is split here into independent
+/// slices, one per thread: rows of a large matrix product (``matmul``), groups of streams
+/// for the recurrence over T steps (no synchronization per step), rows of the softmax.
 public enum Parallelism {
   nonisolated(unsafe) private static var configuredThreads = 1
   /// Set while slices run, so work nested inside a slice runs inline instead of splitting again.
   nonisolated(unsafe) private static var inParallelRegion = false
-  /// Whether slices switch BLAS to one thread (and back); see ``setSliceThreads(_:)``.
-  nonisolated(unsafe) private static var managesBLAS = true
 
   /// Threads in use (≥ 1).
   public static var threads: Int { configuredThreads }
 
-  /// Sets the thread count for charlm and for BLAS.
+  /// Sets the thread count (BLAS itself is kept at one thread).
   public static func setThreads(_ count: Int) {
     configuredThreads = max(1, count)
-    managesBLAS = true
-    setBLASThreads(configuredThreads)
+    setBLASThreads(1)
   }
 
-  /// Sets how many slices ``forEachSlice(of:minimumSliceSize:_:)`` uses without touching BLAS's
-  /// own thread count (tests use it: changing OpenBLAS's threads while other tests run BLAS
-  /// calls is not safe).
+  /// Sets the thread count without touching BLAS (tests: changing OpenBLAS's thread count
+  /// while other tests run BLAS calls is not safe).
   static func setSliceThreads(_ count: Int) {
     configuredThreads = max(1, count)
-    managesBLAS = false
   }
 
   /// Calls `body` on up to `threads` contiguous slices of `0..<count` (each at least
-  /// `minimumSliceSize` long) in parallel, with BLAS limited to one thread inside; runs inline
-  /// when there is one slice or when already inside a slice.
+  /// `minimumSliceSize` long) in parallel; runs inline when there is one slice or when already
+  /// inside a slice.
   public static func forEachSlice(of count: Int, minimumSliceSize: Int = 1, _ body: (Range<Int>) -> Void) {
     let parts = min(configuredThreads, count / max(minimumSliceSize, 1))
     guard parts > 1, !inParallelRegion else {
       body(0..<count)
       return
     }
-    if managesBLAS { setBLASThreads(1) }
     inParallelRegion = true
-    defer {
-      inParallelRegion = false
-      if managesBLAS { setBLASThreads(configuredThreads) }
-    }
+    defer { inParallelRegion = false }
     withoutActuallyEscaping(body) { body in
       let box = UncheckedSendable(body)
       DispatchQueue.concurrentPerform(iterations: parts) { part in

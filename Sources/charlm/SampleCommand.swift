@@ -44,7 +44,7 @@ struct SampleCommand: ParsableCommand {
   }
 
   func run() throws {
-    setBLASThreads(1)  // one symbol at a time: matrix–vector products are too small to share
+    Parallelism.setThreads(1)  // one symbol at a time: matrix–vector products are too small to share
     let loaded = try LoadedModel(path: model)
     let tokenizer = loaded.tokenizer
     let encoded = try userFacing { try tokenizer.encode(prime, as: UInt32.self) }
