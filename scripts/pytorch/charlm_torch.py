@@ -32,6 +32,7 @@ Command line (used by the tests):
 
 import json
 import math
+import os
 import sys
 import unicodedata
 
@@ -103,7 +104,15 @@ def save(model, metadata, path):
         "charlm.vocab": json.dumps(metadata["vocab"], ensure_ascii=False, separators=(",", ":")),
     })
     tensors = {k: v.detach().to(torch.float32).contiguous().cpu() for k, v in model.state_dict().items()}
-    save_file(tensors, path, metadata=out)
+    # Atomic, as charlm writes: a temporary file in the same directory, renamed over the target.
+    directory, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(directory, f".{name}.tmp-{os.getpid()}-py")
+    try:
+        save_file(tensors, temporary, metadata=out)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def prepare(text, tokenizer):
