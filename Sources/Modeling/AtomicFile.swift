@@ -52,6 +52,23 @@ enum AtomicFile {
       throw error
     }
     syncDirectory(directory ?? ".")
+    removeStaleTemporaries(of: name, in: directory ?? ".")
+  }
+
+  /// Removes `.<name>.tmp-<pid>-*` files left by writers that were killed (SIGKILL, power
+  /// loss) before their rename, when no process with that pid is running. Best effort; a file
+  /// of a live process (another charlm writing the same model) is left alone.
+  static func removeStaleTemporaries(of name: String, in directory: String) {
+    let prefix = ".\(name).tmp-"
+    guard let dir = opendir(directory) else { return }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+      let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      guard entryName.hasPrefix(prefix) else { continue }
+      let rest = entryName.dropFirst(prefix.count)
+      guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0, pid != getpid() else { continue }
+      if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + entryName) }
+    }
   }
 
   /// Writes every byte, retrying partial writes and interrupted calls.

@@ -80,6 +80,10 @@ extension Trainer {
     try load("train.adam.v", into: optimizer.secondMoment, shape: [P])
     try load("train.state.h", into: carried.h, shape: [L, B, H])
     try load("train.state.c", into: carried.c, shape: [L, B, H])
+    guard Self.allFinite(model.parameters) else {
+      throw .resumeMismatch("its training state (train.parameters) holds NaN or infinite values")
+    }
+    lastGoodParameters.copy(from: model.parameters)
     bestParameters.copy(from: best)
     step = record.step
     optimizer.restore(step: record.adamStep)

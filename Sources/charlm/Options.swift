@@ -43,7 +43,7 @@ struct ScheduleOptions: ParsableArguments {
   var valFraction: Double?
   @Option(parsing: .unconditional, help: "Validate and save every N steps (default 200; 0: only at the end).")
   var evalEvery: Int?
-  @Option(parsing: .unconditional, help: "Random seed; the same seed reproduces a run exactly (default 1).")
+  @Option(parsing: .unconditional, help: "Random seed; the same seed reproduces a run exactly (default 1).", transform: parseSeed)
   var seed: UInt64?
 
   func validate() throws {
@@ -54,8 +54,8 @@ struct ScheduleOptions: ParsableArguments {
     if let learningRate, !(learningRate > 0 && learningRate <= 10) {
       throw ValidationError("--learning-rate must be in (0, 10] (got \(learningRate))")
     }
-    if let clip, !(clip > 0 && clip.isFinite) { throw ValidationError("--clip must be a positive number (got \(clip))") }
-    if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw ValidationError("--max-time must be positive seconds (got \(maxTime))") }
+    if let clip, !(clip > 0 && clip.isFinite) { throw ValidationError("--clip must be in (0, ∞) (got \(clip))") }
+    if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw ValidationError("--max-time must be in (0, ∞) seconds (got \(maxTime))") }
     if let valFraction, !(valFraction >= 0 && valFraction < 1) {
       throw ValidationError("--val-fraction must be in [0, 1) (got \(valFraction))")
     }
@@ -97,6 +97,15 @@ struct VocabularyOptions: ParsableArguments {
 }
 
 extension SymbolUnit: ExpressibleByArgument {}
+
+/// A `--seed` value: any integer from 0 to 2^64 − 1, with that range in the message otherwise
+/// (ArgumentParser's own message for a bad UInt64 names no range).
+func parseSeed(_ text: String) throws -> UInt64 {
+  guard let value = UInt64(text) else {
+    throw ValidationError("it must be an integer from 0 to \(UInt64.max)")
+  }
+  return value
+}
 
 /// Rejects a value outside `range` with the allowed range in the message.
 func check(_ flag: String, _ value: Int?, _ range: ClosedRange<Int>) throws {

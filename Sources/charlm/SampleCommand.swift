@@ -33,12 +33,12 @@ struct SampleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Text to continue.")
   var prime: String = ""
 
-  @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same text.")
+  @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same text.", transform: parseSeed)
   var seed: UInt64 = 1
 
   func validate() throws {
     try check("--length", length, 0...1_000_000_000)
-    if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature must be ≥ 0 (got \(temperature))") }
+    if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature must be ≥ 0, in [0, ∞) (got \(temperature))") }
     try check("--top-k", topK, 0...Int.max)
     if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1] (got \(topP))") }
   }

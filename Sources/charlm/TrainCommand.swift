@@ -52,6 +52,7 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    try checkModelPathIsWritable()
     let bytes = try TextInput.read(corpus, what: "corpus")
 
     // Tokenizer, model and trainer: new, or restored from the model file.
@@ -135,6 +136,23 @@ struct TrainCommand: ParsableCommand {
     report(summary, trainer: trainer)
     if summary.stopReason == .interrupted {
       throw CLIFailure("interrupted at step \(summary.steps); saved \(model) — continue with --resume")
+    }
+  }
+
+  /// Fails before any training when the model file could never be written (a directory, or a
+  /// missing or read-only directory), instead of losing the run at its first save.
+  func checkModelPathIsWritable() throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue {
+      throw CLIFailure("--model \(model) is a directory; give the path of the model file to write")
+    }
+    let parent = (model as NSString).deletingLastPathComponent
+    let directory = parent.isEmpty ? "." : parent
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw CLIFailure("--model \(model): the directory \(directory) does not exist; create it first")
+    }
+    guard access(directory, W_OK) == 0 else {
+      throw CLIFailure("--model \(model): the directory \(directory) is not writable; check its permissions")
     }
   }
 

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+
+/// charlm ⇄ PyTorch through `scripts/pytorch/charlm_torch.py`: PyTorch loads a model charlm
+/// trained and scores a text as `charlm perplexity` does; a model PyTorch changed and saved
+/// samples and scores in charlm with the value PyTorch computed.
+///
+/// Needs `python3` with `torch` and `safetensors`. Where they are missing the suite is skipped
+/// (Swift Testing reports it as skipped with the comment below) rather than failed: CI needs no
+/// PyTorch, as with the golden fixtures.
+@Suite(.enabled(if: PyTorch.available, "python3 with torch and safetensors is not installed; the PyTorch round trip is not tested"))
+struct PyTorchRoundTripTests {
+  /// Agreement asked for: 1e-4 relative in nats/char (measured: about 2e-9).
+  static let tolerance = 1e-4
+
+  /// Scored text without multi-code-point graphemes (the helper splits code points): every
+  /// piece of the tiny corpus but the one with 👍🏽 (emoji + skin-tone modifier).
+  static func scoredText() -> String {
+    var state: UInt64 = 5
+    var text = ""
+    let pieces = Corpus.pieces.filter { !$0.contains("😀") }  // the piece with 😀 🎉 👍🏽
+    while text.utf8.count < 2_000 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      text += pieces[Int((state >> 33) % UInt64(pieces.count))]
+    }
+    return text
+  }
+
+  static func charlmPerplexity(_ model: String, _ text: String) throws -> PerplexityReport {
+    try lastJSONLine(
+      try runOK(["perplexity", "--model", model, text, "--json"]), as: PerplexityReport.self,
+      keys: ["chars", "nats_per_char", "bits_per_char", "perplexity", "unknown"])
+  }
+
+  static func expectAgreement(_ swift: PerplexityReport, _ python: PerplexityReport, _ label: String) {
+    let relative = abs(swift.nats_per_char - python.nats_per_char) / python.nats_per_char
+    print("[pytorch] \(label): charlm \(swift.nats_per_char) nats/char, PyTorch \(python.nats_per_char); relative difference \(relative)")
+    #expect(swift.chars == python.chars && swift.unknown == python.unknown, "\(label): \(swift) vs \(python)")
+    #expect(relative <= tolerance, "\(label): charlm \(swift.nats_per_char) vs PyTorch \(python.nats_per_char)")
+  }
+
+  @Test func trainInCharlmScoreAndEditInPyTorch() throws {
+    let dir = try ScratchDirectory("pytorch")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let text = try dir.write("text.txt", text: Self.scoredText())
+    let model = dir.path("model.safetensors")
+    try train(corpus, model: model, steps: 10)
+
+    // 1. PyTorch loads charlm's file and scores like charlm.
+    Self.expectAgreement(
+      try Self.charlmPerplexity(model, text), try PyTorch.run(["perplexity", model, text]), "charlm-trained model")
+
+    // 2. PyTorch trains 3 Adam steps and saves; charlm samples it and agrees on its perplexity.
+    let tuned = dir.path("tuned.safetensors")
+    let pythonTuned = try PyTorch.run(["finetune", model, text, tuned, "--steps", "3", "--lr", "0.003"])
+    let sampled = try runOK(["sample", "--model", tuned, "--length", "30", "--prime", "The ", "--seed", "2"])
+    #expect(sampled.stdout.hasPrefix("The ") && sampled.stdout.count > 30, "\(sampled)")
+    let swiftTuned = try Self.charlmPerplexity(tuned, text)
+    Self.expectAgreement(swiftTuned, pythonTuned, "PyTorch-tuned model")
+    let before = try Self.charlmPerplexity(model, text)
+    #expect(swiftTuned.nats_per_char != before.nats_per_char, "the PyTorch edit changed nothing")
+
+    // The saved file carries no training state: resume refuses with one line.
+    let resume = try CLIRunner.run(["train", corpus, "--model", tuned, "--resume", "--steps", "20"])
+    expectOneLineError(resume, mentions: ["no training state"])
+  }
+}
+
+/// Runs `scripts/pytorch/charlm_torch.py`.
+enum PyTorch {
+  /// The package root, from this file's path.
+  static let root: URL = {
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+      directory.deleteLastPathComponent()
+    }
+    return directory
+  }()
+
+  static var script: String { root.appendingPathComponent("scripts/pytorch/charlm_torch.py").path }
+
+  /// True when `python3 -c "import torch, safetensors"` succeeds.
+  static let available: Bool = (try? python(["-c", "import torch, safetensors"]).status) == 0
+
+  static func python(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charlm-python-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let (outURL, errURL) = (dir.appendingPathComponent("out"), dir.appendingPathComponent("err"))
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let (out, err) = (try FileHandle(forWritingTo: outURL), try FileHandle(forWritingTo: errURL))
+    defer { try? out.close(); try? err.close() }
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    return (
+      process.terminationStatus, String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+      String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+    )
+  }
+
+  /// Runs a charlm_torch.py command and decodes its last stdout line.
+  static func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> PerplexityReport {
+    let result = try python([script] + arguments)
+    try #require(result.status == 0, "charlm_torch.py \(arguments) failed:\n\(result.stderr)", sourceLocation: sourceLocation)
+    let line = try #require(CLIResult.lines(result.stdout).last, "no output", sourceLocation: sourceLocation)
+    return try JSONDecoder().decode(PerplexityReport.self, from: Data(line.utf8))
+  }
+}
