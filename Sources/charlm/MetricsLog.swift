@@ -105,16 +105,16 @@ final class MetricsLog {
       lastLogged = now
       append(
         MetricsRecord(
-          event: "step", step: report.step, time: now, trainLoss: Double(report.loss), valLoss: nil,
-          learningRate: Double(learningRate), gradNorm: Double(report.gradientNorm),
+          event: "step", step: report.step, time: now, trainLoss: shortest(report.loss), valLoss: nil,
+          learningRate: shortest(learningRate), gradNorm: shortest(report.gradientNorm),
           charsPerSecond: pendingSeconds > 0 ? pendingSymbols / pendingSeconds : nil))
       pendingSymbols = 0
       pendingSeconds = 0
     case let .validation(step, loss, _):
       append(
         MetricsRecord(
-          event: "validation", step: step, time: now, trainLoss: latest.map { Double($0.loss) }, valLoss: loss,
-          learningRate: Double(learningRate), gradNorm: latest.map { Double($0.gradientNorm) }, charsPerSecond: nil))
+          event: "validation", step: step, time: now, trainLoss: latest.map { shortest($0.loss) }, valLoss: loss,
+          learningRate: shortest(learningRate), gradNorm: latest.map { shortest($0.gradientNorm) }, charsPerSecond: nil))
     }
   }
 
@@ -127,6 +127,9 @@ final class MetricsLog {
     var record = record
     if let l = record.trainLoss, !l.isFinite { record.trainLoss = nil }
     if let g = record.gradNorm, !g.isFinite { record.gradNorm = nil }
+    // Short numbers: time to the millisecond, throughput to 0.1 symbol/s.
+    record.time = (record.time * 1000).rounded() / 1000
+    record.charsPerSecond = record.charsPerSecond.map { ($0 * 10).rounded() / 10 }
     do {
       var data = try encoder.encode(record)
       data.append(UInt8(ascii: "\n"))
@@ -152,4 +155,9 @@ final class MetricsLog {
     }
     return records
   }
+}
+
+/// A Float as the Double with the same shortest decimal form (0.002, not 0.0020000000949949026).
+func shortest(_ x: Float) -> Double {
+  x.isFinite ? Double("\(x)") ?? Double(x) : Double(x)
 }
