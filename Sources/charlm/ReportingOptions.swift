@@ -4,7 +4,7 @@ import ArgumentParser
 struct ReportingOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
-    help: "Seconds between progress lines when standard error is not a terminal, and between metrics-log lines (default 2).")
+    help: "Seconds between progress lines when standard error is not a terminal, and between metrics-log lines.")
   var progressInterval: Double = 2
 
   @Flag(help: "Do not write the metrics log <model>.metrics.jsonl (JSON Lines: step, time, losses, learning rate, gradient norm, symbols/s).")

@@ -42,7 +42,7 @@ struct SampleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same text (sample i of --count uses seed + i).")
   var seed: UInt64 = 1
 
-  @Option(parsing: .unconditional, help: "Samples to generate, in one batched pass, separated by a blank line (default 1).")
+  @Option(parsing: .unconditional, help: "Samples to generate, in one batched pass, separated by a blank line.")
   var count: Int = 1
 
   @Option(
