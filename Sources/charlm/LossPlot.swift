@@ -23,7 +23,9 @@ struct LossPlot {
   init(records: [MetricsRecord], title: String) {
     self.title = title
     let log2 = log(2.0)
-    train = Self.monotone(records.compactMap { r in r.event == "step" ? r.trainLoss.map { (r.step, $0 / log2) } : nil })
+    // Validation lines carry the training loss of their step too: the last step of a run that
+    // hit --max-time is often logged only there.
+    train = Self.monotone(records.compactMap { r in r.trainLoss.map { (r.step, $0 / log2) } })
     validation = Self.monotone(
       records.compactMap { r in r.event == "validation" ? r.valLoss.map { (r.step, $0 / log2) } : nil })
     let all = (train + validation).filter { $0.bits.isFinite }

@@ -42,6 +42,8 @@ final class ProgressDisplay {
   let interval: Double
   /// Seconds between redraws in `.live` style.
   let redrawInterval: Double
+  /// `--max-time`: the time left is never more than what remains of it.
+  let timeLimit: Double?
   private let write: (String) -> Void
   private var lastShown = -Double.infinity
   private var firstStepSeen = false
@@ -54,7 +56,7 @@ final class ProgressDisplay {
   ///   start with `\r`); the default writes to standard error.
   init(
     totalSteps: Int, chunksPerEpoch: Int, symbolsPerStep: Int, style: ProgressStyle, interval: Double = 2,
-    redrawInterval: Double = 0.1, write: @escaping (String) -> Void = writeStandardError
+    redrawInterval: Double = 0.1, timeLimit: Double? = nil, write: @escaping (String) -> Void = writeStandardError
   ) {
     self.totalSteps = totalSteps
     self.chunksPerEpoch = max(chunksPerEpoch, 1)
@@ -62,6 +64,7 @@ final class ProgressDisplay {
     self.style = style
     self.interval = interval
     self.redrawInterval = redrawInterval
+    self.timeLimit = timeLimit
     self.write = write
   }
 
@@ -77,7 +80,7 @@ final class ProgressDisplay {
       let gap = style == .live ? redrawInterval : interval
       guard first || elapsed - lastShown >= gap || report.step == totalSteps || report.skipped else { return }
       lastShown = elapsed
-      let text = statusLine(report)
+      let text = statusLine(report, elapsed: elapsed)
       if style == .live {
         write("\r" + text + "\u{1B}[K")
         liveLineOpen = true
@@ -108,7 +111,7 @@ final class ProgressDisplay {
   }
 
   /// `step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 3m05s`
-  func statusLine(_ report: Trainer.StepReport) -> String {
+  func statusLine(_ report: Trainer.StepReport, elapsed: Double) -> String {
     let median = recentRates.sorted()[recentRates.count / 2]
     let bits = Double(report.loss) / log(2)
     var line = "step \(report.step)/\(totalSteps)  epoch \(fmt(Double(report.step) / Double(chunksPerEpoch), 2))"
@@ -116,7 +119,9 @@ final class ProgressDisplay {
     if let v = lastValidationBits { line += "  val \(fmt(v, 3)) bits/char" }
     line += "  \(Int(median)) sym/s"
     if median > 0 && report.step < totalSteps {
-      line += "  ETA \(duration(Double((totalSteps - report.step) * symbolsPerStep) / median))"
+      var left = Double((totalSteps - report.step) * symbolsPerStep) / median
+      if let timeLimit { left = max(0, min(left, timeLimit - elapsed)) }
+      line += "  ETA \(duration(left))"
     }
     if report.skipped { line += "  [non-finite loss or gradient: step skipped, learning rate halved]" }
     return line

@@ -127,7 +127,7 @@ struct TrainCommand: ParsableCommand {
     Interrupts.install()
     let progress = ProgressDisplay(
       totalSteps: options.steps, chunksPerEpoch: trainer.chunksPerEpoch, symbolsPerStep: trainer.symbolsPerStep,
-      style: .forStandardError(quiet: quiet), interval: reporting.progressInterval)
+      style: .forStandardError(quiet: quiet), interval: reporting.progressInterval, timeLimit: options.maxTime)
     defer { progress.finishLine() }
     let metrics =
       reporting.noMetrics

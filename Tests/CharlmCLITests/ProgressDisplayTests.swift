@@ -55,6 +55,15 @@ import Testing
     #expect(!text.contains("\n\n"))
   }
 
+  @Test("with --max-time the time left is at most what remains of it")
+  func timeLimit() {
+    var text = ""
+    let display = ProgressDisplay(
+      totalSteps: 20, chunksPerEpoch: 5, symbolsPerStep: 1000, style: .lines, timeLimit: 2, write: { text += $0 })
+    display.handle(Self.events()[0])
+    #expect(text.hasSuffix("3333 sym/s  ETA 2s\n"), "\(text)")
+  }
+
   @Test("quiet prints nothing")
   func quiet() { #expect(Self.render(.quiet).isEmpty) }
 }
