@@ -11,7 +11,7 @@ struct InfoCommand: ParsableCommand {
     abstract: "Describe a model file: shape, parameters, vocabulary, tokenizer and training state.",
     discussion: """
       Symbols are shown escaped: a newline as \\n, a tab as \\t, a space as ␠, other control \
-      characters as \\u{XX}, a backslash as \\\\. The most frequent symbols come from the symbol \
+      and invisible characters as \\u{XX}, a backslash as \\\\. The most frequent symbols come from the symbol \
       counts charlm train stores in the file (charlm.symbol_counts); files written before that \
       was added have none.
       """)
@@ -135,7 +135,8 @@ struct InfoCommand: ParsableCommand {
 }
 
 /// A symbol made visible: `\n`, `\t`, `\r`, `␠` for a space, `\u{XX}` for other control
-/// characters, `\\` for a backslash; anything else as it is.
+/// characters and invisible ones (U+3000 ideographic space, U+200D …), `\\` for a backslash;
+/// anything else as it is.
 func displaySymbol(_ symbol: String) -> String {
   var out = ""
   for scalar in symbol.unicodeScalars {
@@ -146,7 +147,11 @@ func displaySymbol(_ symbol: String) -> String {
     case " ": out += "␠"
     case "\\": out += "\\\\"
     default:
-      if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+      // Controls, and invisible symbols: other spaces (U+3000, U+00A0 …), line and paragraph
+      // separators, format characters (U+200B, U+200D …).
+      if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.isWhitespace
+        || [.spaceSeparator, .lineSeparator, .paragraphSeparator, .format].contains(scalar.properties.generalCategory)
+      {
         out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
       } else {
         out.unicodeScalars.append(scalar)

@@ -15,7 +15,8 @@ struct SampleCommand: ParsableCommand {
       character, never the unknown symbol). Without --prime, generation starts after a newline. \
       With --count N, the N samples are generated together and printed one after another, each \
       followed by a newline and separated by a blank line. --stop ends a sample early. With -i, \
-      each line of standard input is a prime and only its continuation is printed.
+      each line of standard input is a prime and only its continuation is printed; line j uses \
+      the seeds from --seed + j·count on.
       """)
 
   @Option(help: "Model file written by charlm train.")
@@ -79,11 +80,14 @@ struct SampleCommand: ParsableCommand {
     let output = StreamedOutput()
     if interactive {
       // One prime per line of standard input; the continuation (not the prime) is printed.
+      // Line j draws with seeds seed + j·count …, so that two primes do not share random numbers.
       let prompt = isatty(0) != 0
+      var next = seed
       while true {
         if prompt { writeStandardError("> ") }
         guard let line = readLine(strippingNewline: true) else { break }
-        try session.generate(prime: line, printPrime: false, count: count, seed: seed, to: output)
+        try session.generate(prime: line, printPrime: false, count: count, seed: next, to: output)
+        next &+= UInt64(count)
       }
       return
     }

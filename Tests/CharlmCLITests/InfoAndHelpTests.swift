@@ -34,7 +34,9 @@ import Testing
 
   @Test("symbols are escaped for display")
   func display() {
-    #expect(["\n", " ", "\t", "\\", "\u{7}", "é", "我"].map(displaySymbol) == ["\\n", "␠", "\\t", "\\\\", "\\u{7}", "é", "我"])
+    #expect(
+      ["\n", " ", "\t", "\\", "\u{7}", "é", "我", "\u{3000}", "\u{200D}", "👍🏽"].map(displaySymbol)
+        == ["\\n", "␠", "\\t", "\\\\", "\\u{7}", "é", "我", "\\u{3000}", "\\u{200D}", "👍🏽"])
     #expect(grouped(1_234_567) == "1,234,567" && grouped(12) == "12")
   }
 

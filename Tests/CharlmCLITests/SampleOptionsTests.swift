@@ -56,8 +56,9 @@ import Testing
   @Test("-i: one continuation per line of standard input, without the prime")
   func interactive() throws {
     let output = try sample(["-i", "--length", "20", "--seed", "4"], stdin: Data("The \n我们\n".utf8))
-    let expected = try ["The ", "我们"].map { prime in
-      String(try sample(["--prime", prime, "--length", "20", "--seed", "4"]).dropFirst(prime.count))
+    // Line j uses seed 4 + j.
+    let expected = try [("The ", 4), ("我们", 5)].map { prime, seed in
+      String(try sample(["--prime", prime, "--length", "20", "--seed", "\(seed)"]).dropFirst(prime.count))
     }
     #expect(output == expected.joined())
   }
