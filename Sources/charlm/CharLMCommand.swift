@@ -13,7 +13,10 @@ struct CharLMCommand: ParsableCommand {
       load into PyTorch as they are.
       """,
     version: "0.1.0",
-    subcommands: [TrainCommand.self, SampleCommand.self, PerplexityCommand.self, BenchCommand.self]
+    subcommands: [
+      TrainCommand.self, SampleCommand.self, PerplexityCommand.self, InfoCommand.self, PlotCommand.self,
+      BenchCommand.self,
+    ]
   )
 
   /// Entry point: make sure OpenBLAS runs its best kernels for this CPU, then parse and run.

@@ -10,9 +10,13 @@ struct SampleCommand: ParsableCommand {
     commandName: "sample",
     abstract: "Generate text from a trained model.",
     discussion: """
-      Prints the prime text, then --length generated symbols, as they are generated. Output is \
-      always whole symbols of the model's vocabulary (never a broken character, never the \
-      unknown symbol). Without --prime, generation starts after a newline.
+      Prints the prime text, then --length generated symbols, as they are generated, then a \
+      newline. Output is always whole symbols of the model's vocabulary (never a broken \
+      character, never the unknown symbol). Without --prime, generation starts after a newline. \
+      With --count N, the N samples are generated together and printed one after another, each \
+      followed by a newline and separated by a blank line. --stop ends a sample early. With -i, \
+      each line of standard input is a prime and only its continuation is printed; line j uses \
+      the seeds from --seed + j·count on.
       """)
 
   @Option(help: "Model file written by charlm train.")
@@ -33,45 +37,71 @@ struct SampleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Text to continue.")
   var prime: String = ""
 
-  @Option(parsing: .unconditional, help: "Random seed; the same seed gives the same text.", transform: parseSeed)
+  @Option(parsing: .unconditional, help: "Read the text to continue from this UTF-8 file (instead of --prime).", completion: .file())
+  var primeFile: String?
+
+  @Option(
+    parsing: .unconditional, help: "Random seed; the same seed gives the same text (sample i of --count uses seed + i).",
+    transform: parseSeed)
   var seed: UInt64 = 1
+
+  @Option(parsing: .unconditional, help: "Samples to generate, in one batched pass, separated by a blank line.")
+  var count: Int = 1
+
+  @Option(
+    parsing: .unconditionalSingleValue,
+    help: "End a sample when its text ends with this string, which is printed (repeatable; \\n and \\t are a newline and a tab).")
+  var stop: [String] = []
+
+  @Option(parsing: .unconditional, help: "Stop generating after this many seconds (per prime with -i).")
+  var maxTime: Double?
+
+  @Flag(name: [.customShort("i"), .long], help: "Read a prime per line from standard input and print a continuation of each, until end of input.")
+  var interactive = false
 
   func validate() throws {
     try check("--length", length, 0...1_000_000_000)
     if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature must be ≥ 0, in [0, ∞) (got \(temperature))") }
     try check("--top-k", topK, 0...Int.max)
     if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1] (got \(topP))") }
+    try check("--count", count, 1...10_000)
+    if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw ValidationError("--max-time must be positive seconds (got \(maxTime))") }
+    if stop.contains("") { throw ValidationError("--stop needs a non-empty string") }
+    if primeFile != nil && !prime.isEmpty { throw ValidationError("give either --prime or --prime-file, not both") }
+    if interactive && (primeFile != nil || !prime.isEmpty) {
+      throw ValidationError("-i reads the primes from standard input; drop --prime/--prime-file")
+    }
   }
 
   func run() throws {
     Parallelism.setThreads(1)  // one symbol at a time: matrix–vector products are too small to share
     let loaded = try LoadedModel(path: model)
-    let tokenizer = loaded.tokenizer
-    let encoded = try userFacing { try tokenizer.encode(prime, as: UInt32.self) }
-    if encoded.unknownCount > 0 {
-      let list = encoded.unknownSymbols.keys.sorted().prefix(5).map { "\"\($0)\"" }.joined(separator: ", ")
-      eprint("charlm: the prime has \(encoded.unknownCount) symbol(s) the model does not know (\(list)); they are skipped")
-    }
-    let generator = Generator(model: loaded.model)
-    var primeIDs = encoded.ids.map(Int.init)
-    if primeIDs.isEmpty { primeIDs = [tokenizer.vocabulary.id(of: "\n") ?? 0] }
-    for id in primeIDs { generator.feed(id) }
-
+    let session = SampleSession(
+      loaded: loaded, options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), length: length,
+      stops: stop.map(unescapeStop), maxTime: maxTime)
     let output = StreamedOutput()
-    output.write(prime)
-    let options = SamplingOptions(temperature: temperature, topK: topK, topP: topP)
-    var rng = SeededGenerator(seed: seed)
-    var scratch: [Float] = []
-    let V = loaded.model.config.vocabSize
-    for _ in 0..<length {
-      let id = TokenSampler.sample(
-        logits: generator.logits.pointer, vocab: V, options: options, excluded: tokenizer.unknownID,
-        uniform: rng.nextUnitDouble(), scratch: &scratch)
-      output.write(tokenizer.symbol(for: id))
-      generator.feed(id)
+    if interactive {
+      // One prime per line of standard input; the continuation (not the prime) is printed.
+      // Line j draws with seeds seed + j·count …, so that two primes do not share random numbers.
+      let prompt = isatty(0) != 0
+      var next = seed
+      while true {
+        if prompt { writeStandardError("> ") }
+        guard let line = readLine(strippingNewline: true) else { break }
+        try session.generate(prime: line, printPrime: false, count: count, seed: next, to: output)
+        next &+= UInt64(count)
+      }
+      return
     }
-    output.write("\n")
-    output.flush()
+    var text = prime
+    if let primeFile {
+      let bytes = try TextInput.read(primeFile, what: "prime file")
+      guard let decoded = String(validating: bytes, as: UTF8.self) else {
+        throw CLIFailure("prime file \(primeFile) is not valid UTF-8; give a UTF-8 text file")
+      }
+      text = decoded
+    }
+    try session.generate(prime: text, printPrime: true, count: count, seed: seed, to: output)
   }
 }
 

@@ -13,7 +13,9 @@ struct TrainCommand: ParsableCommand {
     discussion: """
       The first (1 − val-fraction) of the text trains, the tail validates. The model file keeps \
       the weights with the best validation loss, plus everything --resume needs. Ctrl-C saves and \
-      stops; a second Ctrl-C quits at once. Progress goes to standard error.
+      stops; a second Ctrl-C quits at once. Progress goes to standard error: one line redrawn \
+      in place on a terminal, else a line every --progress-interval seconds. Metrics go to \
+      <model>.metrics.jsonl (a new run starts it afresh, --resume appends); see charlm plot.
       """)
 
   @Argument(help: "UTF-8 text to train on.", completion: .file())
@@ -25,6 +27,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var architecture: ArchitectureOptions
   @OptionGroup var schedule: ScheduleOptions
   @OptionGroup var vocabulary: VocabularyOptions
+  @OptionGroup var reporting: ReportingOptions
 
   @Option(parsing: .unconditional, help: "Threads for the math (default: all cores).")
   var threads: Int?
@@ -42,6 +45,7 @@ struct TrainCommand: ParsableCommand {
     try architecture.validate()
     try schedule.validate()
     try vocabulary.validate()
+    try reporting.validate()
     if let threads, threads < 1 || threads > 1024 {
       throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
     }
@@ -122,17 +126,35 @@ struct TrainCommand: ParsableCommand {
     }
 
     Interrupts.install()
-    let progress = Progress(totalSteps: options.steps, symbolsPerStep: trainer.symbolsPerStep, quiet: quiet)
+    let progress = ProgressDisplay(
+      totalSteps: options.steps, chunksPerEpoch: trainer.chunksPerEpoch, symbolsPerStep: trainer.symbolsPerStep,
+      style: .forStandardError(quiet: quiet), interval: reporting.progressInterval, timeLimit: options.maxTime)
+    defer { progress.finishLine() }
+    let metrics =
+      reporting.noMetrics
+      ? nil
+      : try MetricsLog(
+        path: MetricsLog.path(forModel: model), append: resume, interval: reporting.progressInterval,
+        totalSteps: options.steps, symbolsPerStep: trainer.symbolsPerStep)
+    // Symbol counts of the whole corpus for `charlm info` (a resumed run keeps the first run's).
+    let symbolCounts =
+      saved?.file.extraMetadata[SymbolCounts.key]
+      ?? SymbolCounts.json(SymbolCounts.count(ids, vocabularySize: tokenizer.count))
     let save = {
-      let (tensors, metadata) = trainer.checkpointContents()
+      var (tensors, metadata) = trainer.checkpointContents()
+      metadata[SymbolCounts.key] = symbolCounts
       try ModelFile(
         config: config, parameters: trainer.parametersToSave, tokenizerJSON: tokenizer.settingsJSON(),
         vocabularyJSON: tokenizer.vocabularyJSON(), trainingTensors: tensors, extraMetadata: metadata
       ).write(to: model)
     }
     let summary = try userFacing {
-      try trainer.run(shouldStop: { Interrupts.requested }, checkpoint: save, onEvent: progress.handle)
+      try trainer.run(shouldStop: { Interrupts.requested }, checkpoint: save, onEvent: { event in
+        progress.handle(event)
+        metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
+      })
     }
+    progress.finishLine()
     report(summary, trainer: trainer)
     if summary.stopReason == .interrupted {
       throw CLIFailure("interrupted at step \(summary.steps); saved \(model) — continue with --resume")

@@ -1,0 +1,134 @@
+import Foundation
+import Training
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How training progress is shown on standard error.
+enum ProgressStyle: Equatable {
+  /// A terminal: one status line redrawn in place (`\r` + clear to end of line); validations
+  /// and saves print as lines of their own.
+  case live
+  /// Not a terminal (a log file, a pipe): a plain line every `interval` seconds.
+  case lines
+  /// Nothing (`--quiet`).
+  case quiet
+
+  /// `.live` when standard error is a terminal that understands `ESC [K`, else `.lines`.
+  static func forStandardError(quiet: Bool) -> ProgressStyle {
+    if quiet { return .quiet }
+    let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+    return isatty(2) != 0 && term != "dumb" ? .live : .lines
+  }
+}
+
+/// Human-readable training progress: step/total, epoch, train loss, the last validation's
+/// bits/char, symbols/s and the time left.
+///
+/// Pure formatting over ``TrainingEvent``s: the time is the event's own `elapsedSeconds`, and
+/// the text goes to `write`, so tests feed synthetic events and compare the text.
+final class ProgressDisplay {
+  /// Steps the run ends at (`--steps`).
+  let totalSteps: Int
+  /// Chunks per epoch K: step / K is the epoch.
+  let chunksPerEpoch: Int
+  /// Symbols predicted per step (T·B), for the time left.
+  let symbolsPerStep: Int
+  let style: ProgressStyle
+  /// Seconds between lines in `.lines` style.
+  let interval: Double
+  /// Seconds between redraws in `.live` style.
+  let redrawInterval: Double
+  /// `--max-time`: the time left is never more than what remains of it.
+  let timeLimit: Double?
+  private let write: (String) -> Void
+  private var lastShown = -Double.infinity
+  private var firstStepSeen = false
+  private var recentRates: [Double] = []
+  private var lastValidationBits: Double?
+  /// True while a live line is on screen without its newline.
+  private var liveLineOpen = false
+
+  /// - write: receives the text exactly as it should appear (lines end in `\n`; live redraws
+  ///   start with `\r`); the default writes to standard error.
+  init(
+    totalSteps: Int, chunksPerEpoch: Int, symbolsPerStep: Int, style: ProgressStyle, interval: Double = 2,
+    redrawInterval: Double = 0.1, timeLimit: Double? = nil, write: @escaping (String) -> Void = writeStandardError
+  ) {
+    self.totalSteps = totalSteps
+    self.chunksPerEpoch = max(chunksPerEpoch, 1)
+    self.symbolsPerStep = symbolsPerStep
+    self.style = style
+    self.interval = interval
+    self.redrawInterval = redrawInterval
+    self.timeLimit = timeLimit
+    self.write = write
+  }
+
+  /// Shows what `event` changes.
+  func handle(_ event: TrainingEvent) {
+    guard style != .quiet else { return }
+    switch event {
+    case let .step(report, rate, elapsed):
+      recentRates.append(rate)
+      if recentRates.count > 50 { recentRates.removeFirst() }
+      let first = !firstStepSeen
+      firstStepSeen = true
+      let gap = style == .live ? redrawInterval : interval
+      guard first || elapsed - lastShown >= gap || report.step == totalSteps || report.skipped else { return }
+      lastShown = elapsed
+      let text = statusLine(report, elapsed: elapsed)
+      if style == .live {
+        write("\r" + text + "\u{1B}[K")
+        liveLineOpen = true
+        // A skipped step is worth keeping on screen.
+        if report.skipped { finishLine() }
+      } else {
+        write(text + "\n")
+      }
+    case let .validation(step, loss, improved):
+      lastValidationBits = loss / log(2)
+      line(
+        "validation at step \(step): loss \(fmt(loss, 4)) nats, \(fmt(loss / log(2), 3)) bits/char, "
+          + "perplexity \(fmt(exp(loss), 2))" + (improved ? "  (best so far; saved)" : ""))
+    }
+  }
+
+  /// Prints `text` as a line of its own, after finishing the live line if one is open.
+  func line(_ text: String) {
+    guard style != .quiet else { return }
+    finishLine()
+    write(text + "\n")
+  }
+
+  /// Ends the live line (keeps it on screen) so that the next output starts on a fresh line.
+  func finishLine() {
+    if liveLineOpen { write("\n") }
+    liveLineOpen = false
+  }
+
+  /// `step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 3m05s`
+  func statusLine(_ report: Trainer.StepReport, elapsed: Double) -> String {
+    let median = recentRates.sorted()[recentRates.count / 2]
+    let bits = Double(report.loss) / log(2)
+    var line = "step \(report.step)/\(totalSteps)  epoch \(fmt(Double(report.step) / Double(chunksPerEpoch), 2))"
+    line += "  loss \(fmt(Double(report.loss), 4)) (\(fmt(bits, 3)) bits/char)"
+    if let v = lastValidationBits { line += "  val \(fmt(v, 3)) bits/char" }
+    line += "  \(Int(median)) sym/s"
+    if median > 0 && report.step < totalSteps {
+      var left = Double((totalSteps - report.step) * symbolsPerStep) / median
+      if let timeLimit { left = max(0, min(left, timeLimit - elapsed)) }
+      line += "  ETA \(duration(left))"
+    }
+    if report.skipped { line += "  [non-finite loss or gradient: step skipped, learning rate halved]" }
+    return line
+  }
+}
+
+/// Writes `text` to standard error as is.
+func writeStandardError(_ text: String) {
+  FileHandle.standardError.write(Data(text.utf8))
+}

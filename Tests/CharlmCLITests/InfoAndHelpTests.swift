@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import charlm
+
+/// `charlm info` on a tiny model trained here, and `--help` of every command, against snapshots.
+@Suite struct InfoAndHelpTests {
+  @Test("info: text snapshot (path replaced), JSON keys, symbol counts of the corpus")
+  func info() throws {
+    let dir = try ScratchDirectory("info")
+    let text = String(repeating: "abca\tbbc  \\ de\n", count: 40)
+    let corpus = try dir.write("corpus.txt", text: text)
+    let model = dir.path("model.safetensors")
+    try train(corpus, model: model, steps: 12, seed: 3, extra: ["--eval-every", "6", "--quiet"])
+
+    let result = try runOK(["info", model])
+    try Snapshot.expectMatches(result.stdout.replacingOccurrences(of: model, with: "<model>"), named: "info.txt")
+
+    let json = try runOK(["info", model, "--json"])
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    for key in ["model", "config", "parameters", "tokenizer", "vocabulary", "symbol_counts", "most_frequent", "training"] {
+      #expect(object[key] != nil, "key \(key) missing")
+    }
+    let vocabulary = try #require(object["vocabulary"] as? [String])
+    let counts = try #require(object["symbol_counts"] as? [Int])
+    // Counts in id order, of the whole corpus (training and validation parts).
+    for (symbol, count) in zip(vocabulary, counts) {
+      #expect(count == text.filter { String($0) == symbol }.count, "count of \(symbol.debugDescription)")
+    }
+    let training = try #require(object["training"] as? [String: Any])
+    #expect(training["step"] as? Int == 12)
+  }
+
+  @Test("symbols are escaped for display")
+  func display() {
+    #expect(
+      ["\n", " ", "\t", "\\", "\u{7}", "é", "我", "\u{3000}", "\u{200D}", "👍🏽"].map(displaySymbol)
+        == ["\\n", "␠", "\\t", "\\\\", "\\u{7}", "é", "我", "\\u{3000}", "\\u{200D}", "👍🏽"])
+    #expect(grouped(1_234_567) == "1,234,567" && grouped(12) == "12")
+  }
+
+  static let commands: [(String, any ParsableCommand.Type)] = [
+    ("charlm", CharLMCommand.self), ("train", TrainCommand.self), ("sample", SampleCommand.self),
+    ("perplexity", PerplexityCommand.self), ("info", InfoCommand.self), ("plot", PlotCommand.self),
+  ]
+
+  @Test("--help of every command matches its snapshot", arguments: commands.map(\.0))
+  func help(command: String) throws {
+    let type = try #require(Self.commands.first { $0.0 == command }?.1)
+    let text =
+      command == "charlm"
+      ? CharLMCommand.helpMessage(columns: 100) : CharLMCommand.helpMessage(for: type, columns: 100)
+    try Snapshot.expectMatches(text + "\n", named: "help-\(command).txt")
+  }
+}
