@@ -154,7 +154,11 @@ public final class Trainer {
 
   /// The parameters a model file should hold: the best by validation, or the current ones
   /// when the run has no validation split.
-  public var parametersToSave: FloatBuffer { validationLayout == nil ? model.parameters : bestParameters }
+  /// (Before the first validation, e.g. after an early Ctrl-C, the current ones too: the
+  /// initial weights are never worth keeping.)
+  public var parametersToSave: FloatBuffer {
+    validationLayout == nil || bestValidationLoss == nil ? model.parameters : bestParameters
+  }
 
   /// Changes options a resumed run may change (steps, time limit, evaluation interval,
   /// learning rate, clip); the data layout and seed must stay.

@@ -12,10 +12,15 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
   public var description: String {
     switch self {
     case let .corpusTooShort(n, b, t):
-      let maxB = max((n - 1) / t, 0)
-      let maxT = max((n - 1) / b, 0)
+      // Each suggestion keeps the other flag as it is, so following either one works.
+      let (maxB, maxT) = ((n - 1) / t, (n - 1) / b)
+      var options: [String] = []
+      if maxB >= 1 { options.append("--batch-size \(maxB) or less (with --seq-length \(t))") }
+      if maxT >= 1 { options.append("--seq-length \(maxT) or less (with --batch-size \(b))") }
+      if options.isEmpty && n >= 2 { options.append("--batch-size 1 --seq-length \(n - 1)") }
+      options.append("a longer corpus")
       return "the training text has \(n) symbols, fewer than one chunk of \(b) streams × \(t) steps needs (\(b * t + 1)); "
-        + "use --batch-size \(max(maxB, 1)) or less, or --seq-length \(max(maxT, 1)) or less, or a longer corpus"
+        + "use " + options.joined(separator: ", or ")
     case let .validationTooShort(n, b):
       return "the validation split has \(n) symbols, too few for \(b) streams (needs \(b + 1)); "
         + "raise --val-fraction, lower --batch-size, or use --val-fraction 0 to skip validation"

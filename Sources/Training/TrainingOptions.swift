@@ -15,7 +15,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
   /// Fraction of the corpus (its tail) held out for validation.
   public var valFraction: Double = 0.1
   /// Validate every this many steps (and at the end).
-  public var evalEvery: Int = 100
+  public var evalEvery: Int = 200
   /// Seed of every random choice (initialization and anything later).
   public var seed: UInt64 = 1
 

@@ -85,7 +85,7 @@ struct ScheduleOptions: ParsableArguments {
 struct VocabularyOptions: ParsableArguments {
   @Option(help: "Symbol unit: grapheme (user-perceived characters, default) or scalar (code points).")
   var unit: SymbolUnit = .grapheme
-  @Option(parsing: .unconditional, help: "Symbols seen fewer times map to one unknown symbol (default 1: keep all).")
+  @Option(parsing: .unconditional, help: "Symbols seen fewer times map to one unknown symbol (1 keeps all).")
   var minCount: Int = 1
   @Option(parsing: .unconditional, help: "Keep at most this many symbols, the unknown symbol included.")
   var maxVocab: Int?

@@ -22,7 +22,7 @@ struct SampleCommand: ParsableCommand {
   @Option(help: "Model file written by charlm train.")
   var model: String
 
-  @Option(parsing: .unconditional, help: "Symbols to generate (default 500).")
+  @Option(parsing: .unconditional, help: "Symbols to generate.")
   var length: Int = 500
 
   @Option(parsing: .unconditional, help: "Sampling temperature: 1 follows the model, lower is more conservative, 0 is greedy.")

@@ -192,7 +192,11 @@ struct TrainCommand: ParsableCommand {
         (ids, unknown) = (.wide(encoded.ids), encoded.unknownCount)
       }
       if unknown > 0 && !quiet {
-        eprint("charlm: \(unknown) symbols of \(corpus) are not in the model's vocabulary")
+        eprint(
+          resume
+            ? "charlm: \(unknown) symbols of \(corpus) are not in the model's vocabulary"
+              + (tokenizer.unknownID != nil ? "; they train as the unknown symbol" : "; they are left out")
+            : "charlm: \(unknown) occurrences of rare symbols (--min-count/--max-vocab) train as the unknown symbol")
       }
       return ids
     }
@@ -232,6 +236,6 @@ struct TrainCommand: ParsableCommand {
 
 /// Prints `object` as one line of JSON on standard output.
 func printJSON(_ object: [String: Any]) {
-  let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+  let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
   print(String(decoding: data, as: UTF8.self))
 }

@@ -1,0 +1,40 @@
+import Kernels
+import Modeling
+import Testing
+
+@testable import Training
+
+/// Trainer behaviour that the CLI relies on: what is saved, and how a too-short corpus is reported.
+@Suite struct TrainerTests {
+  static func trainer(symbols: Int = 200, validation: Int? = 40, batch: Int = 2, steps: Int = 4) throws -> Trainer {
+    var rng = SeededGenerator(seed: 3)
+    let model = LanguageModel(config: ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 1), generator: &rng)
+    var options = TrainingOptions()
+    options.batchSize = batch
+    options.seqLength = steps
+    let ids = TokenIDs.narrow((0..<symbols).map { UInt16($0 % 5) })
+    return try Trainer(
+      model: model, train: ids, validation: validation.map { .narrow((0..<$0).map { UInt16($0 % 5) }) }, options: options)
+  }
+
+  @Test("before the first validation, the file gets the current weights, not the initial ones")
+  func savesCurrentWeightsBeforeValidation() throws {
+    let t = try Self.trainer()
+    for _ in 0..<3 { t.trainStep() }
+    #expect(t.parametersToSave === t.model.parameters)
+    t.validate()
+    #expect(t.parametersToSave === t.bestParameters)
+  }
+
+  @Test("a corpus shorter than one chunk names a batch size and a length that each work alone")
+  func tooShortSuggestsWorkingFlags() throws {
+    #expect(throws: TrainingError.corpusTooShort(symbols: 9, batch: 2, steps: 8)) {
+      try Self.trainer(symbols: 9, validation: nil, batch: 2, steps: 8)
+    }
+    let message = TrainingError.corpusTooShort(symbols: 9, batch: 2, steps: 8).description
+    #expect(message.contains("--batch-size 1 or less (with --seq-length 8)"))
+    #expect(message.contains("--seq-length 4 or less (with --batch-size 2)"))
+    let tiny = TrainingError.corpusTooShort(symbols: 24, batch: 32, steps: 64).description
+    #expect(!tiny.contains("--batch-size 0") && tiny.contains("--seq-length"))
+  }
+}
