@@ -7,9 +7,10 @@ import TestSupport
 /// The fast model against PyTorch: one chunk of `lstm-golden.json` (V7 E5 H6 L2, T4 B3, non-zero
 /// initial state), comparing logits, loss, final state and every gradient by name.
 @Suite struct GoldenTests {
-  @Test("the PyTorch fixture's logits, loss, final state and every gradient")
-  func forwardBackwardMatchesPyTorch() throws {
-    let golden = try LSTMGolden.load()
+  @Test("the PyTorch fixture's logits, loss, final state and every gradient", arguments: LSTMGolden.fixtureNames)
+  func forwardBackwardMatchesPyTorch(fixture: String) throws {
+    let golden = try LSTMGolden.load(fixture)
+    try #require(golden.modelConfig.cell.rawValue == golden.cell ?? "lstm")
     let model = try golden.model()
     let (T, B) = (golden.config.T, golden.config.B)
     let state = try golden.state(h: golden.h0, c: golden.c0)
@@ -44,9 +45,9 @@ import TestSupport
     expectClose(stateGradient.c.array, try #require(golden.gradients["c0"]).values.map(Double.init), tolerance: 1e-4, floor: 1e-3, "∂c0")
   }
 
-  @Test("the fixture's names and shapes are ParameterLayout's, in order")
-  func layoutMatchesFixture() throws {
-    let golden = try LSTMGolden.load()
+  @Test("the fixture's names and shapes are ParameterLayout's, in order", arguments: LSTMGolden.fixtureNames)
+  func layoutMatchesFixture(fixture: String) throws {
+    let golden = try LSTMGolden.load(fixture)
     let layout = ParameterLayout(config: golden.modelConfig)
     #expect(layout.slots.map(\.name) == golden.parameterNames)
     for slot in layout.slots { #expect(golden.parameters[slot.name]?.shape == slot.shape, "\(slot.name)") }

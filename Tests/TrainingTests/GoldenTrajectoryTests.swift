@@ -8,9 +8,9 @@ import Training
 /// (`lstm-golden.json`, `trajectory`): per-step loss and pre-clip norm, the parameters after
 /// the first step, the final parameters and the final carried state.
 @Suite struct GoldenTrajectoryTests {
-  @Test("5-step clipped-Adam trajectory matches PyTorch")
-  func trajectoryMatchesPyTorch() throws {
-    let golden = try LSTMGolden.load()
+  @Test("5-step clipped-Adam trajectory matches PyTorch", arguments: LSTMGolden.fixtureNames)
+  func trajectoryMatchesPyTorch(fixture: String) throws {
+    let golden = try LSTMGolden.load(fixture)
     let run = golden.trajectory
     let model = try golden.model()
     let (T, B) = (golden.config.T, golden.config.B)
