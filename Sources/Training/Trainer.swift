@@ -129,15 +129,9 @@ public final class Trainer {
   public var parametersToSave: FloatBuffer { validationLayout == nil ? model.parameters : bestParameters }
 
   /// Changes options a resumed run may change (steps, time limit, evaluation interval,
-  /// learning rate, clip, dropout); the data layout and seed must stay.
-  public func update(
-    steps: Int? = nil, maxTime: Double?? = nil, evalEvery: Int? = nil, learningRate: Float? = nil, clip: Float? = nil,
-    dropout: Float? = nil
-  ) {
-    if let dropout {
-      precondition(dropout >= 0 && dropout < 1)
-      options.dropout = dropout
-    }
+  /// learning rate, clip); the data layout and seed must stay. (A resumed run's dropout is
+  /// set in the options it is created with.)
+  public func update(steps: Int? = nil, maxTime: Double?? = nil, evalEvery: Int? = nil, learningRate: Float? = nil, clip: Float? = nil) {
     if let steps { options.steps = steps }
     if let maxTime { options.maxTime = maxTime }
     if let evalEvery { options.evalEvery = evalEvery }
