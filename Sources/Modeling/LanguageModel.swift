@@ -1,7 +1,9 @@
 import Kernels
 
-/// A character-level language model: Embedding(V, E) → L LSTM layers of H units →
-/// Linear(H, V) → softmax, with its parameters in one flat buffer (see ``ParameterLayout``).
+/// A character-level language model: Embedding(V, E) → L recurrent layers (LSTM, GRU or RNN)
+/// of H units → Linear(H, V) → softmax, with its parameters in one flat buffer (see
+/// ``ParameterLayout``). Training may drop out the inputs of layers 1 … L−1 (the outputs of the
+/// layers below), as `torch.nn.LSTM(dropout:)` does; evaluation never drops.
 ///
 /// The model knows nothing of files, flags or text: it maps chunks of token ids to losses,
 /// gradients and logits.
@@ -12,7 +14,8 @@ public final class LanguageModel {
   public let layout: ParameterLayout
   /// All parameters, laid out by ``layout``.
   public let parameters: FloatBuffer
-  let lstmLayers: [LSTMLayer]
+  /// The recurrent stack, bottom first.
+  let recurrentLayers: [RecurrentLayer]
 
   /// A model with the given parameters (`parameters.count` must equal the layout's total).
   public init(config: ModelConfig, parameters: FloatBuffer) {
@@ -21,8 +24,8 @@ public final class LanguageModel {
     self.config = config
     self.layout = layout
     self.parameters = parameters
-    lstmLayers = layout.layers.enumerated().map { k, slots in
-      LSTMLayer(index: k, inputSize: config.inputSize(ofLayer: k), hidden: config.hiddenSize, slots: slots)
+    recurrentLayers = layout.layers.enumerated().map { k, slots in
+      RecurrentLayer(config: config, index: k, slots: slots)
     }
   }
 
@@ -53,15 +56,26 @@ public final class LanguageModel {
   ///
   /// - workspace.inputs: (T, B) ids.   - state: (L, B, H), read and updated to the chunk's end.
   public func forward(steps T: Int, state: RecurrentState, workspace ws: Workspace) {
+    forward(steps: T, state: state, workspace: ws, dropout: false)
+  }
+
+  /// ``forward(steps:state:workspace:)``; with `dropout`, layer k ≥ 1 reads its input
+  /// multiplied by `workspace.dropoutMask(layer: k)` (saved in `droppedInputs` for the backward).
+  func forward(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) {
     precondition(T >= 1 && T <= ws.steps && state.batch == ws.batch)
-    let (B, E) = (ws.batch, config.embeddingSize)
+    let (B, E, H) = (ws.batch, config.embeddingSize, config.hiddenSize)
     Embedding.forward(
       weight: parameters.pointer(to: layout.slots[layout.embedding]), ids: ws.inputs,
       count: T * B, width: E, output: ws.embedded.pointer)
     var input = UnsafePointer(ws.embedded.pointer)
-    for layer in lstmLayers {
+    for layer in recurrentLayers {
+      let k = layer.index
+      if dropout && k > 0 {
+        Dropout.apply(input, mask: ws.dropoutMasks[k].pointer, output: ws.droppedInputs[k].pointer, count: T * B * H)
+        input = UnsafePointer(ws.droppedInputs[k].pointer)
+      }
       layer.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
-      input = UnsafePointer(ws.hiddenStates[layer.index].pointer + B * config.hiddenSize)
+      input = UnsafePointer(ws.hiddenStates[k].pointer + B * H)
     }
     OutputHead.forward(
       parameters: parameters, layout: layout, top: ws.topOutputs, rows: T * B,
@@ -73,7 +87,11 @@ public final class LanguageModel {
   /// Leaves softmax probabilities in `workspace.logits`.
   /// - Returns: Σ nats over scored positions (targets ≥ 0) and how many were scored.
   public func loss(steps T: Int, state: RecurrentState, workspace ws: Workspace) -> (nats: Double, scored: Int) {
-    forward(steps: T, state: state, workspace: ws)
+    loss(steps: T, state: state, workspace: ws, dropout: false)
+  }
+
+  func loss(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) -> (nats: Double, scored: Int) {
+    forward(steps: T, state: state, workspace: ws, dropout: dropout)
     return SoftmaxCrossEntropy.forward(
       logits: ws.logits.pointer, targets: ws.targets, rows: T * ws.batch, vocab: config.vocabSize)
   }
@@ -84,15 +102,20 @@ public final class LanguageModel {
   ///
   /// - workspace.inputs, .targets: (T, B).   - state: carried; updated to the chunk's end.
   /// - gradients: parameter-shaped; overwritten with ∂(mean loss)/∂parameters.
-  /// - stateGradient: when given, receives ∂(mean loss)/∂(initial state).
+  /// - stateGradient: when given, receives ∂(mean loss)/∂(initial state) (∂c_0 = 0 for cells
+  ///   without a cell state).
+  /// - dropout: when true, the input of each layer k ≥ 1 is multiplied by
+  ///   `workspace.dropoutMask(layer: k)`, which the caller has filled (usually with
+  ///   ``Workspace/drawDropoutMasks(probability:generator:)``); the gradient goes through the
+  ///   same mask. When false (the default) nothing is dropped.
   /// - Returns: mean cross-entropy in nats per scored position.
   @discardableResult
   public func forwardBackward(
     steps T: Int, state: RecurrentState, workspace ws: Workspace, gradients: FloatBuffer,
-    stateGradient: RecurrentState? = nil
+    stateGradient: RecurrentState? = nil, dropout: Bool = false
   ) -> Float {
     let (B, E, H, V) = (ws.batch, config.embeddingSize, config.hiddenSize, config.vocabSize)
-    let (nats, scored) = loss(steps: T, state: state, workspace: ws)
+    let (nats, scored) = loss(steps: T, state: state, workspace: ws, dropout: dropout)
     gradients.zero()
     guard scored > 0 else { return 0 }
     SoftmaxCrossEntropy.backward(
@@ -102,13 +125,19 @@ public final class LanguageModel {
       parameters: parameters, layout: layout, gradients: gradients,
       logitGradient: ws.logits.pointer, top: ws.topOutputs, rows: T * B, hidden: H, vocab: V,
       topGradient: ws.hiddenGradients[config.layers - 1].pointer)
-    for layer in lstmLayers.reversed() {
+    for layer in recurrentLayers.reversed() {
       let k = layer.index
-      let input = k == 0 ? ws.embedded.pointer : ws.hiddenStates[k - 1].pointer + B * H
+      let dropped = dropout && k > 0
+      let input =
+        k == 0 ? ws.embedded.pointer : dropped ? ws.droppedInputs[k].pointer : ws.hiddenStates[k - 1].pointer + B * H
       let inputGradient = k == 0 ? ws.embeddedGradient.pointer : ws.hiddenGradients[k - 1].pointer
       layer.backward(
         parameters: parameters, layout: layout, gradients: gradients, input: input,
         inputGradient: inputGradient, steps: T, workspace: ws, stateGradient: stateGradient)
+      if dropped {
+        // ∂loss/∂(layer k−1's output) = mask ⊙ ∂loss/∂(dropped input), in place.
+        Dropout.apply(inputGradient, mask: ws.dropoutMasks[k].pointer, output: inputGradient, count: T * B * H)
+      }
     }
     Embedding.backward(
       outputGradient: ws.embeddedGradient.pointer, ids: ws.inputs, count: T * B, width: E,

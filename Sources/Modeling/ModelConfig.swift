@@ -1,14 +1,23 @@
 /// The recurrent cell of a model. Parameter names and gate order follow PyTorch's modules.
 public enum CellKind: String, Codable, Sendable, CaseIterable {
-  /// `torch.nn.LSTM`: four gates i, f, g, o.
+  /// `torch.nn.LSTM`: four gates i, f, g, o; a hidden and a cell state.
   case lstm
+  /// `torch.nn.GRU`: three gates r, z, n; a hidden state only.
+  case gru
+  /// `torch.nn.RNN(nonlinearity='tanh')`: one block, h' = tanh(W_ih x + b_ih + W_hh h + b_hh).
+  case rnn
 
   /// Rows of W_ih / W_hh per hidden unit (the number of gate blocks).
   public var gateCount: Int {
     switch self {
     case .lstm: 4
+    case .gru: 3
+    case .rnn: 1
     }
   }
+
+  /// True when the cell carries a cell state c beside h (LSTM only).
+  public var hasCellState: Bool { self == .lstm }
 }
 
 /// The shape of a model: Embedding(V, E) → L recurrent layers of H units → Linear(H, V).

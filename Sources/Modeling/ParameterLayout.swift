@@ -7,7 +7,7 @@ import Kernels
 /// are PyTorch's, in this order:
 ///
 ///     embedding.weight     (V, E)
-///     rnn.weight_ih_l{k}   (G·H, E or H)    G = 4 for LSTM (gates i, f, g, o)
+///     rnn.weight_ih_l{k}   (G·H, E or H)    G = 4 for LSTM (i, f, g, o), 3 for GRU (r, z, n), 1 for RNN
 ///     rnn.weight_hh_l{k}   (G·H, H)
 ///     rnn.bias_ih_l{k}     (G·H)
 ///     rnn.bias_hh_l{k}     (G·H)

@@ -5,7 +5,8 @@
 #endif
 
 /// The specification of ``LanguageModel``: the same network written as plain loops in Double,
-/// one time step and one stream at a time, with no BLAS, no fusion and no SIMD.
+/// one time step and one stream at a time, with no BLAS, no fusion and no SIMD; all three cells
+/// (LSTM, GRU, RNN) and explicit dropout masks.
 ///
 /// Tests check it against finite differences (where Double makes tight tolerances possible) and
 /// check the fast model against it. Never used outside tests.
@@ -42,23 +43,37 @@ public struct ReferenceModel {
 
   /// Forward and backward over one chunk.
   /// - inputs, targets: (T, B) row-major; targets < 0 are not scored.
-  /// - h0, c0: (L, B, H).
-  public func run(inputs: [Int], targets: [Int], steps T: Int, batch B: Int, h0: [Double], c0: [Double]) -> Result {
+  /// - h0, c0: (L, B, H) (c0 is ignored by cells without a cell state; their final c is c0 and
+  ///   its gradient 0).
+  /// - dropoutMasks: when given, L entries; entry k ≥ 1 is (T, B, H) and multiplies layer k's
+  ///   input (entry 0 is ignored: the embedding is never dropped).
+  public func run(
+    inputs: [Int], targets: [Int], steps T: Int, batch B: Int, h0: [Double], c0: [Double],
+    dropoutMasks: [[Double]]? = nil
+  ) -> Result {
     let (V, E, H, L) = (config.vocabSize, config.embeddingSize, config.hiddenSize, config.layers)
+    let cell = config.cell
+    let G = cell.gateCount * H
     func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
     func p(_ name: String) -> [Double] { parameters[name]! }
+    func masked(_ x: [[[Double]]], layer k: Int) -> [[[Double]]] {
+      guard k > 0, let m = dropoutMasks?[k] else { return x }
+      return (0..<T).map { t in (0..<B).map { b in (0..<H).map { j in x[t][b][j] * m[(t * B + b) * H + j] } } }
+    }
 
-    // Forward. xs[k][t][b] is layer k's input; saved gates and states for the backward.
+    // Forward. layerInput[t][b] is layer k's input; saved gates and states for the backward.
     var layerInput: [[[Double]]] = (0..<T).map { t in (0..<B).map { b in
       let id = inputs[t * B + b]
       return Array(p("embedding.weight")[(id * E)..<(id * E + E)])
     } }
     var inputsPerLayer: [[[[Double]]]] = []
-    var gatesPerLayer: [[[[Double]]]] = []  // [k][t][b][4H] activated
+    // [k][t][b]: LSTM i, f, g, o (4H); GRU r, z, n, then W_hn·h + b_hn (4H); RNN unused.
+    var gatesPerLayer: [[[[Double]]]] = []
     var cPerLayer: [[[[Double]]]] = []  // [k][t+1][b][H]
     var hPerLayer: [[[[Double]]]] = []  // [k][t+1][b][H]
     var hFinal = [Double](), cFinal = [Double]()
     for k in 0..<L {
+      layerInput = masked(layerInput, layer: k)
       let In = config.inputSize(ofLayer: k)
       let wih = p("rnn.weight_ih_l\(k)"), whh = p("rnn.weight_hh_l\(k)")
       let bih = p("rnn.bias_ih_l\(k)"), bhh = p("rnn.bias_hh_l\(k)")
@@ -68,19 +83,31 @@ public struct ReferenceModel {
       for t in 0..<T {
         var gt: [[Double]] = [], ht: [[Double]] = [], ct: [[Double]] = []
         for b in 0..<B {
-          var pre = [Double](repeating: 0, count: 4 * H)
-          for r in 0..<(4 * H) {
-            var s = bih[r] + bhh[r]
-            for j in 0..<In { s += wih[r * In + j] * layerInput[t][b][j] }
-            for j in 0..<H { s += whh[r * H + j] * hs[t][b][j] }
-            pre[r] = s
+          // The input and recurrent parts apart (GRU needs them apart), biases included.
+          var ax = [Double](repeating: 0, count: G), ah = ax
+          for r in 0..<G {
+            var sx = bih[r], sh = bhh[r]
+            for j in 0..<In { sx += wih[r * In + j] * layerInput[t][b][j] }
+            for j in 0..<H { sh += whh[r * H + j] * hs[t][b][j] }
+            ax[r] = sx
+            ah[r] = sh
           }
-          var g = pre, h = [Double](repeating: 0, count: H), c = h
+          var g = [Double](repeating: 0, count: 4 * H), h = [Double](repeating: 0, count: H), c = cs[t][b]
           for j in 0..<H {
-            g[j] = sigmoid(pre[j]); g[H + j] = sigmoid(pre[H + j])
-            g[2 * H + j] = tanh(pre[2 * H + j]); g[3 * H + j] = sigmoid(pre[3 * H + j])
-            c[j] = g[H + j] * cs[t][b][j] + g[j] * g[2 * H + j]
-            h[j] = g[3 * H + j] * tanh(c[j])
+            switch cell {
+            case .lstm:
+              g[j] = sigmoid(ax[j] + ah[j]); g[H + j] = sigmoid(ax[H + j] + ah[H + j])
+              g[2 * H + j] = tanh(ax[2 * H + j] + ah[2 * H + j]); g[3 * H + j] = sigmoid(ax[3 * H + j] + ah[3 * H + j])
+              c[j] = g[H + j] * cs[t][b][j] + g[j] * g[2 * H + j]
+              h[j] = g[3 * H + j] * tanh(c[j])
+            case .gru:
+              g[j] = sigmoid(ax[j] + ah[j]); g[H + j] = sigmoid(ax[H + j] + ah[H + j])
+              g[3 * H + j] = ah[2 * H + j]
+              g[2 * H + j] = tanh(ax[2 * H + j] + g[j] * ah[2 * H + j])
+              h[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hs[t][b][j]
+            case .rnn:
+              h[j] = tanh(ax[j] + ah[j])
+            }
           }
           gt.append(g); ht.append(h); ct.append(c)
         }
@@ -130,35 +157,54 @@ public struct ReferenceModel {
     for k in stride(from: L - 1, through: 0, by: -1) {
       let In = config.inputSize(ofLayer: k)
       let wih = p("rnn.weight_ih_l\(k)"), whh = p("rnn.weight_hh_l\(k)")
-      var gWih = [Double](repeating: 0, count: 4 * H * In), gWhh = [Double](repeating: 0, count: 4 * H * H)
-      var gBias = [Double](repeating: 0, count: 4 * H)
+      var gWih = [Double](repeating: 0, count: G * In), gWhh = [Double](repeating: 0, count: G * H)
+      var gBih = [Double](repeating: 0, count: G), gBhh = gBih
       var dIn: [[[Double]]] = Array(repeating: Array(repeating: Array(repeating: 0, count: In), count: B), count: T)
       for b in 0..<B {
         var dhNext = [Double](repeating: 0, count: H), dcNext = dhNext
         for t in stride(from: T - 1, through: 0, by: -1) {
           let g = gatesPerLayer[k][t][b], cPrev = cPerLayer[k][t][b], c = cPerLayer[k][t + 1][b]
-          var dPre = [Double](repeating: 0, count: 4 * H)
+          let hPrev = hPerLayer[k][t][b], hNew = hPerLayer[k][t + 1][b]
+          // ∂loss/∂(input part) and ∂loss/∂(recurrent part) of the pre-activations.
+          var dX = [Double](repeating: 0, count: G), dR = dX
+          var direct = [Double](repeating: 0, count: H)  // ∂h_t/∂h_{t−1} outside W_hh (GRU)
           for j in 0..<H {
             let dh = dOut[t][b][j] + dhNext[j]
-            let tc = tanh(c[j])
-            let dc = dcNext[j] + dh * g[3 * H + j] * (1 - tc * tc)
-            dPre[j] = dc * g[2 * H + j] * g[j] * (1 - g[j])
-            dPre[H + j] = dc * cPrev[j] * g[H + j] * (1 - g[H + j])
-            dPre[2 * H + j] = dc * g[j] * (1 - g[2 * H + j] * g[2 * H + j])
-            dPre[3 * H + j] = dh * tc * g[3 * H + j] * (1 - g[3 * H + j])
-            dcNext[j] = dc * g[H + j]
+            switch cell {
+            case .lstm:
+              let tc = tanh(c[j])
+              let dc = dcNext[j] + dh * g[3 * H + j] * (1 - tc * tc)
+              dX[j] = dc * g[2 * H + j] * g[j] * (1 - g[j])
+              dX[H + j] = dc * cPrev[j] * g[H + j] * (1 - g[H + j])
+              dX[2 * H + j] = dc * g[j] * (1 - g[2 * H + j] * g[2 * H + j])
+              dX[3 * H + j] = dh * tc * g[3 * H + j] * (1 - g[3 * H + j])
+              for q in 0..<4 { dR[q * H + j] = dX[q * H + j] }
+              dcNext[j] = dc * g[H + j]
+            case .gru:
+              let (r, z, n, hn) = (g[j], g[H + j], g[2 * H + j], g[3 * H + j])
+              let dn = dh * (1 - z) * (1 - n * n)
+              let dz = dh * (hPrev[j] - n) * z * (1 - z)
+              let dr = dn * hn * r * (1 - r)
+              (dX[j], dX[H + j], dX[2 * H + j]) = (dr, dz, dn)
+              (dR[j], dR[H + j], dR[2 * H + j]) = (dr, dz, dn * r)
+              direct[j] = dh * z
+            case .rnn:
+              dX[j] = dh * (1 - hNew[j] * hNew[j])
+              dR[j] = dX[j]
+            }
           }
-          dhNext = [Double](repeating: 0, count: H)
-          let x = inputsPerLayer[k][t][b], hPrev = hPerLayer[k][t][b]
-          for r in 0..<(4 * H) {
-            gBias[r] += dPre[r]
+          dhNext = direct
+          let x = inputsPerLayer[k][t][b]
+          for r in 0..<G {
+            gBih[r] += dX[r]
+            gBhh[r] += dR[r]
             for j in 0..<In {
-              gWih[r * In + j] += dPre[r] * x[j]
-              dIn[t][b][j] += dPre[r] * wih[r * In + j]
+              gWih[r * In + j] += dX[r] * x[j]
+              dIn[t][b][j] += dX[r] * wih[r * In + j]
             }
             for j in 0..<H {
-              gWhh[r * H + j] += dPre[r] * hPrev[j]
-              dhNext[j] += dPre[r] * whh[r * H + j]
+              gWhh[r * H + j] += dR[r] * hPrev[j]
+              dhNext[j] += dR[r] * whh[r * H + j]
             }
           }
         }
@@ -169,8 +215,12 @@ public struct ReferenceModel {
       }
       grads["rnn.weight_ih_l\(k)"] = gWih
       grads["rnn.weight_hh_l\(k)"] = gWhh
-      grads["rnn.bias_ih_l\(k)"] = gBias
-      grads["rnn.bias_hh_l\(k)"] = gBias
+      grads["rnn.bias_ih_l\(k)"] = gBih
+      grads["rnn.bias_hh_l\(k)"] = gBhh
+      // Through the dropout mask on this layer's input.
+      if k > 0, let m = dropoutMasks?[k] {
+        for t in 0..<T { for b in 0..<B { for j in 0..<H { dIn[t][b][j] *= m[(t * B + b) * H + j] } } }
+      }
       dOut = dIn
     }
     var gEmbedding = [Double](repeating: 0, count: V * E)

@@ -4,7 +4,8 @@ import Kernels
 /// for every step, so the training loop never allocates.
 ///
 /// Sized for up to T steps of B streams; a chunk may use fewer steps (the last validation
-/// chunk). Names use B streams, T steps, V vocabulary, E embedding, H hidden, G gate blocks.
+/// chunk). Names use B streams, T steps, V vocabulary, E embedding, H hidden, G gate blocks
+/// (4 LSTM, 3 GRU, 1 RNN). Buffers a cell does not use are empty.
 public final class Workspace {
   /// Maximum steps per chunk (T).
   public let steps: Int
@@ -18,23 +19,33 @@ public final class Workspace {
   public let targets: UnsafeMutablePointer<Int32>
   /// Embedded inputs, (T, B, E).
   let embedded: FloatBuffer
-  /// Per layer: activated gates, (T, B, G·H).
+  /// Per layer: activated gates, (T, B, G·H) (RNN: pre-activations).
   let gates: [FloatBuffer]
+  /// Per layer, GRU only: h·W_hhᵀ, kept apart from the input part; its n block is saved as
+  /// W_hn·h + b_hn. (T, B, 3H).
+  let hiddenGates: [FloatBuffer]
   /// Per layer: hidden states h_0 … h_T, ((T+1), B, H); rows 1…T are the layer's output.
   let hiddenStates: [FloatBuffer]
-  /// Per layer: cell states c_0 … c_T, ((T+1), B, H).
+  /// Per layer, LSTM only: cell states c_0 … c_T, ((T+1), B, H).
   let cellStates: [FloatBuffer]
-  /// Per layer: tanh(c_t), (T, B, H), saved for the backward pass.
+  /// Per layer, LSTM only: tanh(c_t), (T, B, H), saved for the backward pass.
   let tanhCells: [FloatBuffer]
+  /// Per layer k ≥ 1 (layer 0's is empty): the dropout mask on layer k's input, (T, B, H).
+  let dropoutMasks: [FloatBuffer]
+  /// Per layer k ≥ 1 (layer 0's is empty): layer k's input after dropout, (T, B, H).
+  let droppedInputs: [FloatBuffer]
   /// Logits, then probabilities, then ∂loss/∂logits: (T, B, V).
   public let logits: FloatBuffer
   /// Per layer: ∂loss/∂(layer output), (T, B, H).
   let hiddenGradients: [FloatBuffer]
   /// ∂loss/∂(embedded inputs), (T, B, E).
   let embeddedGradient: FloatBuffer
-  /// ∂loss/∂(gate pre-activations) of the layer being differentiated, (T, B, G·H).
+  /// ∂loss/∂(gate pre-activations) of the layer being differentiated, (T, B, G·H); for GRU the
+  /// gradient of the input part x·W_ihᵀ + b_ih.
   let gateGradients: FloatBuffer
-  /// ∂loss/∂c carried backwards through time, (B, H).
+  /// GRU only: ∂loss/∂(h·W_hhᵀ + b_hh) of the layer being differentiated, (T, B, 3H).
+  let hiddenGateGradients: FloatBuffer
+  /// ∂loss/∂c carried backwards through time (LSTM), or scratch (GRU), (B, H).
   let cellGradient: FloatBuffer
   /// b_ih + b_hh of the layer being computed, (G·H).
   let combinedBias: FloatBuffer
@@ -47,19 +58,24 @@ public final class Workspace {
     self.config = config
     let (T, B, V, E, H, L) = (steps, batch, config.vocabSize, config.embeddingSize, config.hiddenSize, config.layers)
     let G = config.cell.gateCount
+    let isLSTM = config.cell == .lstm, isGRU = config.cell == .gru
     inputs = .allocate(capacity: T * B)
     inputs.initialize(repeating: 0, count: T * B)
     targets = .allocate(capacity: T * B)
     targets.initialize(repeating: -1, count: T * B)
     embedded = FloatBuffer(count: T * B * E)
     gates = (0..<L).map { _ in FloatBuffer(count: T * B * G * H) }
+    hiddenGates = (0..<L).map { _ in FloatBuffer(count: isGRU ? T * B * G * H : 0) }
     hiddenStates = (0..<L).map { _ in FloatBuffer(count: (T + 1) * B * H) }
-    cellStates = (0..<L).map { _ in FloatBuffer(count: (T + 1) * B * H) }
-    tanhCells = (0..<L).map { _ in FloatBuffer(count: T * B * H) }
+    cellStates = (0..<L).map { _ in FloatBuffer(count: isLSTM ? (T + 1) * B * H : 0) }
+    tanhCells = (0..<L).map { _ in FloatBuffer(count: isLSTM ? T * B * H : 0) }
+    dropoutMasks = (0..<L).map { k in FloatBuffer(count: k > 0 ? T * B * H : 0) }
+    droppedInputs = (0..<L).map { k in FloatBuffer(count: k > 0 ? T * B * H : 0) }
     logits = FloatBuffer(count: T * B * V)
     hiddenGradients = (0..<L).map { _ in FloatBuffer(count: T * B * H) }
     embeddedGradient = FloatBuffer(count: T * B * E)
     gateGradients = FloatBuffer(count: T * B * G * H)
+    hiddenGateGradients = FloatBuffer(count: isGRU ? T * B * G * H : 0)
     cellGradient = FloatBuffer(count: B * H)
     combinedBias = FloatBuffer(count: G * H)
   }
@@ -72,5 +88,22 @@ public final class Workspace {
   /// The top layer's outputs h_1 … h_T, (T, B, H).
   var topOutputs: UnsafeMutablePointer<Float> {
     hiddenStates[config.layers - 1].pointer + batch * config.hiddenSize
+  }
+
+  // MARK: - Dropout masks
+
+  /// The dropout mask on layer k's input (the output of layer k − 1), (T, B, H), for
+  /// 1 ≤ k < L. ``drawDropoutMasks(probability:generator:)`` fills it; tests may write their own.
+  public func dropoutMask(layer k: Int) -> UnsafeMutablePointer<Float> {
+    precondition(k >= 1 && k < config.layers, "layer 0's input (the embedding) is never dropped")
+    return dropoutMasks[k].pointer
+  }
+
+  /// Draws fresh inverted-dropout masks (0 with probability p, else 1/(1 − p)) for the inputs
+  /// of layers 1 … L−1, all T·B·H entries of each, layer by layer, from `generator`.
+  public func drawDropoutMasks(probability p: Float, generator: inout SeededGenerator) {
+    for k in 1..<max(config.layers, 1) {
+      Dropout.drawMask(dropoutMasks[k].pointer, count: dropoutMasks[k].count, probability: p, generator: &generator)
+    }
   }
 }

@@ -13,16 +13,18 @@ public final class Generator {
   public let state: RecurrentState
   /// Logits for the next symbol after the last ``feed(_:)``, (V).
   public let logits: FloatBuffer
-  let gates: FloatBuffer, bias: FloatBuffer, tanhC: FloatBuffer, input: FloatBuffer
+  /// gates: (G·H) x·W_ihᵀ (+ h·W_hhᵀ except for GRU).   hiddenGates: (3H), GRU's h·W_hhᵀ.
+  /// bias: (L, G·H) b_ih + b_hh per layer (LSTM, RNN; GRU reads its two biases directly).
+  let gates: FloatBuffer, hiddenGates: FloatBuffer, bias: FloatBuffer, tanhC: FloatBuffer, input: FloatBuffer
 
   /// A generator with a zero state.
   public init(model: LanguageModel) {
     let c = model.config
-    precondition(c.cell == .lstm)
     self.model = model
     state = RecurrentState(config: c, batch: 1)
     logits = FloatBuffer(count: c.vocabSize)
     gates = FloatBuffer(count: c.cell.gateCount * c.hiddenSize)
+    hiddenGates = FloatBuffer(count: c.cell == .gru ? c.cell.gateCount * c.hiddenSize : 0)
     bias = FloatBuffer(count: c.layers * c.cell.gateCount * c.hiddenSize)
     tanhC = FloatBuffer(count: c.hiddenSize)
     input = FloatBuffer(count: max(c.embeddingSize, c.hiddenSize))
@@ -45,11 +47,26 @@ public final class Generator {
       let In = c.inputSize(ofLayer: k)
       let h = state.h(layer: k), cell = state.c(layer: k)
       matvec(m: G, n: In, a: p.pointer(to: layout.slots[slots.weightIH]), lda: In, x: input.pointer, y: gates.pointer)
-      matvec(m: G, n: H, a: p.pointer(to: layout.slots[slots.weightHH]), lda: H, x: h, beta: 1, y: gates.pointer)
-      // c is updated in place: each lane of c_{t−1} is read before the same lane is written.
-      LSTMPointwise.forward(
-        gates: gates.pointer, bias: bias.pointer + k * G, cPrev: cell, c: cell,
-        tanhC: tanhC.pointer, h: h, batch: 1, hidden: H)
+      let wHH = p.pointer(to: layout.slots[slots.weightHH])
+      switch c.cell {
+      case .lstm:
+        matvec(m: G, n: H, a: wHH, lda: H, x: h, beta: 1, y: gates.pointer)
+        // c is updated in place: each lane of c_{t−1} is read before the same lane is written.
+        LSTMPointwise.forward(
+          gates: gates.pointer, bias: bias.pointer + k * G, cPrev: cell, c: cell,
+          tanhC: tanhC.pointer, h: h, batch: 1, hidden: H)
+      case .gru:
+        // The recurrent product stays apart: r multiplies only its n block. h is updated in
+        // place (each lane of h_{t−1} is read before it is written).
+        matvec(m: G, n: H, a: wHH, lda: H, x: h, y: hiddenGates.pointer)
+        GRUPointwise.forward(
+          inputGates: gates.pointer, hiddenGates: hiddenGates.pointer,
+          biasIH: p.pointer(to: layout.slots[slots.biasIH]), biasHH: p.pointer(to: layout.slots[slots.biasHH]),
+          hPrev: h, h: h, batch: 1, hidden: H)
+      case .rnn:
+        matvec(m: G, n: H, a: wHH, lda: H, x: h, beta: 1, y: gates.pointer)
+        RNNPointwise.forward(preActivation: gates.pointer, bias: bias.pointer + k * G, h: h, batch: 1, hidden: H)
+      }
       input.pointer.update(from: h, count: H)
     }
     logits.pointer.update(from: p.pointer(to: layout.slots[layout.headBias]), count: V)

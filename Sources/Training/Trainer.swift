@@ -104,7 +104,12 @@ public final class Trainer {
     trainLayout.fill(
       chunk: chunk, stepCount: options.seqLength, from: trainIDs,
       inputs: workspace.inputs, targets: workspace.targets)
-    let loss = model.forwardBackward(steps: options.seqLength, state: carried, workspace: workspace, gradients: gradients)
+    // Dropout masks come from the run's generator (restored on resume), drawn only when some
+    // layer has a dropped input, so runs without dropout never touch it.
+    let dropping = options.dropout > 0 && model.config.layers > 1
+    if dropping { workspace.drawDropoutMasks(probability: options.dropout, generator: &generator) }
+    let loss = model.forwardBackward(
+      steps: options.seqLength, state: carried, workspace: workspace, gradients: gradients, dropout: dropping)
     let norm = GradientClipping.clip(gradients, maxNorm: options.clip)
     step += 1
     func fail() -> StepReport {
@@ -161,7 +166,8 @@ public final class Trainer {
   }
 
   /// Changes options a resumed run may change (steps, time limit, evaluation interval,
-  /// learning rate, clip); the data layout and seed must stay.
+  /// learning rate, clip); the data layout and seed must stay. (A resumed run's dropout is
+  /// set in the options it is created with.)
   public func update(steps: Int? = nil, maxTime: Double?? = nil, evalEvery: Int? = nil, learningRate: Float? = nil, clip: Float? = nil) {
     if let steps { options.steps = steps }
     if let maxTime { options.maxTime = maxTime }

@@ -18,6 +18,10 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
   public var evalEvery: Int = 200
   /// Seed of every random choice (initialization and anything later).
   public var seed: UInt64 = 1
+  /// Dropout probability p ∈ [0, 1) on the inputs of layers 1 … L−1 (the outputs of the layers
+  /// below; never the embedding nor the top layer's output), as `torch.nn.LSTM(dropout: p)`.
+  /// Training only; inverted (kept values scaled by 1/(1 − p)).
+  public var dropout: Float = 0
 
   /// Default options.
   public init() {}
@@ -25,5 +29,21 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
   enum CodingKeys: String, CodingKey {
     case seqLength = "seq_length", batchSize = "batch_size", learningRate = "learning_rate"
     case clip, steps, maxTime = "max_time", valFraction = "val_fraction", evalEvery = "eval_every", seed
+    case dropout
+  }
+
+  /// Decodes a record; `dropout` may be absent (files written before it existed: 0).
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    seqLength = try c.decode(Int.self, forKey: .seqLength)
+    batchSize = try c.decode(Int.self, forKey: .batchSize)
+    learningRate = try c.decode(Float.self, forKey: .learningRate)
+    clip = try c.decode(Float.self, forKey: .clip)
+    steps = try c.decode(Int.self, forKey: .steps)
+    maxTime = try c.decodeIfPresent(Double.self, forKey: .maxTime)
+    valFraction = try c.decode(Double.self, forKey: .valFraction)
+    evalEvery = try c.decode(Int.self, forKey: .evalEvery)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+    dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
   }
 }

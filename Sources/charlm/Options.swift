@@ -1,4 +1,5 @@
 import ArgumentParser
+import Modeling
 import Tokenization
 import Training
 
@@ -8,14 +9,16 @@ import Training
 
 /// The model's shape (new runs only). Unset values take the defaults in the help text.
 struct ArchitectureOptions: ParsableArguments {
+  @Option(help: "Recurrent cell: lstm (default), gru or rnn (tanh); PyTorch's nn.LSTM / nn.GRU / nn.RNN layout.")
+  var cell: CellKind?
   @Option(parsing: .unconditional, help: "Embedding width E (default 64).")
   var embeddingSize: Int?
-  @Option(parsing: .unconditional, help: "Hidden units per LSTM layer H (default 256).")
+  @Option(parsing: .unconditional, help: "Hidden units per recurrent layer H (default 256).")
   var hiddenSize: Int?
-  @Option(parsing: .unconditional, help: "Stacked LSTM layers L (default 1).")
+  @Option(parsing: .unconditional, help: "Stacked recurrent layers L (default 1).")
   var layers: Int?
 
-  var anyGiven: Bool { embeddingSize != nil || hiddenSize != nil || layers != nil }
+  var anyGiven: Bool { cell != nil || embeddingSize != nil || hiddenSize != nil || layers != nil }
 
   func validate() throws {
     try check("--embedding-size", embeddingSize, 1...65_536)
@@ -45,6 +48,10 @@ struct ScheduleOptions: ParsableArguments {
   var evalEvery: Int?
   @Option(parsing: .unconditional, help: "Random seed; the same seed reproduces a run exactly (default 1).", transform: parseSeed)
   var seed: UInt64?
+  @Option(
+    parsing: .unconditional,
+    help: "Dropout probability in [0, 1) on the outputs of every layer but the top one, in training only (default 0; with --resume, the saved value unless given).")
+  var dropout: Float?
 
   func validate() throws {
     try check("--seq-length", seqLength, 1...100_000)
@@ -58,6 +65,9 @@ struct ScheduleOptions: ParsableArguments {
     if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw ValidationError("--max-time must be in (0, ∞) seconds (got \(maxTime))") }
     if let valFraction, !(valFraction >= 0 && valFraction < 1) {
       throw ValidationError("--val-fraction must be in [0, 1) (got \(valFraction))")
+    }
+    if let dropout, !(dropout >= 0 && dropout < 1) {
+      throw ValidationError("--dropout must be in [0, 1) (got \(dropout))")
     }
   }
 
@@ -77,6 +87,7 @@ struct ScheduleOptions: ParsableArguments {
     if let learningRate { options.learningRate = learningRate }
     if let clip { options.clip = clip }
     if let steps { options.steps = steps }
+    if let dropout { options.dropout = dropout }
     options.maxTime = maxTime
   }
 }
@@ -97,6 +108,7 @@ struct VocabularyOptions: ParsableArguments {
 }
 
 extension SymbolUnit: ExpressibleByArgument {}
+extension CellKind: ExpressibleByArgument {}
 
 /// A `--seed` value: any integer from 0 to 2^64 − 1, with that range in the message otherwise
 /// (ArgumentParser's own message for a bad UInt64 names no range).

@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
       throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
     }
     if resume && architecture.anyGiven {
-      throw ValidationError("--resume continues the saved model; drop --embedding-size/--hidden-size/--layers")
+      throw ValidationError("--resume continues the saved model; drop --cell/--embedding-size/--hidden-size/--layers")
     }
   }
 
@@ -88,7 +88,7 @@ struct TrainCommand: ParsableCommand {
       }
       options.seed = schedule.seed ?? options.seed
       let config = ModelConfig(
-        vocabSize: tokenizer.count, embeddingSize: architecture.embeddingSize ?? 64,
+        cell: architecture.cell ?? .lstm, vocabSize: tokenizer.count, embeddingSize: architecture.embeddingSize ?? 64,
         hiddenSize: architecture.hiddenSize ?? 256, layers: architecture.layers ?? 1)
       var generator = SeededGenerator(seed: options.seed)
       languageModel = LanguageModel(config: config, generator: &generator)
@@ -119,7 +119,8 @@ struct TrainCommand: ParsableCommand {
         "charlm: \(corpus): \(ids.count) symbols (\(trainIDs.count) train, \(validationCount) validation), "
           + "vocabulary \(tokenizer.count)\(tokenizer.unknownID != nil ? " incl. unknown" : ""), unit \(tokenizer.unit.rawValue)")
       eprint(
-        "charlm: model E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers), "
+        "charlm: model \(config.cell.rawValue) E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers)"
+          + (options.dropout > 0 ? " dropout \(options.dropout)\(config.layers == 1 ? " (no effect with one layer)" : "")" : "") + ", "
           + "\(languageModel.layout.totalCount) parameters; T=\(options.seqLength) B=\(options.batchSize) "
           + "lr \(options.learningRate) clip \(options.clip); \(blasDescription())"
           + (resume ? "; resuming at step \(trainer.step)" : ""))

@@ -5,13 +5,18 @@ import TestSupport
 @testable import Modeling
 
 /// The fast model (BLAS, fused SIMD gates) against its Double reference, and the reference
-/// against finite differences, for every parameter tensor and with a non-zero carried state.
+/// against finite differences, for every parameter tensor and with a non-zero carried state,
+/// for each cell (LSTM, GRU, RNN).
 @Suite struct LanguageModelTests {
-  static let configs = [
+  static let shapes = [
     ModelConfig(vocabSize: 7, embeddingSize: 5, hiddenSize: 6, layers: 2),
     ModelConfig(vocabSize: 11, embeddingSize: 8, hiddenSize: 16, layers: 1),
     ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 9, layers: 3),
   ]
+  /// Every shape with every cell.
+  static let configs = CellKind.allCases.flatMap { cell in shapes.map { $0.with(cell: cell) } }
+  /// The first shape with every cell.
+  static let firstShape = CellKind.allCases.map { shapes[0].with(cell: $0) }
 
   @Test("fast model matches the reference: logits, loss, final state and every gradient",
         arguments: configs)
@@ -36,15 +41,17 @@ import TestSupport
     expectClose(stateGrad.c.array, ref.cGradient, tolerance: 1e-4, "∂c0")
   }
 
-  @Test("fast logits match the reference") func logits() {
-    let setup = TinySetup(config: Self.configs[0], steps: 4, batch: 2)
+  @Test("fast logits match the reference", arguments: firstShape) func logits(config: ModelConfig) {
+    let setup = TinySetup(config: config, steps: 4, batch: 2)
     let ws = setup.workspace()
     setup.model.forward(steps: setup.steps, state: setup.initialState(), workspace: ws)
     expectClose(ws.logits.array, setup.reference().logits, tolerance: 1e-5, "logits")
   }
 
   @Test("reference gradients equal central finite differences for every tensor and the initial state",
-        arguments: [configs[0], ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 3)])
+        arguments: CellKind.allCases.flatMap { cell in
+          [shapes[0], ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 3)].map { $0.with(cell: cell) }
+        })
   func referenceMatchesFiniteDifferences(config: ModelConfig) {
     let setup = TinySetup(config: config, steps: 4, batch: 2, skipSome: true)
     var ref = ReferenceModel(setup.model)
@@ -80,9 +87,10 @@ import TestSupport
     expectClose(analytic.cGradient, numericC, tolerance: 1e-5, floor: 1e-4, "∂c0")
   }
 
-  @Test("fast model gradients equal Float finite differences (whole model, carried state)")
-  func fastMatchesFiniteDifferences() {
-    let config = ModelConfig(vocabSize: 6, embeddingSize: 4, hiddenSize: 5, layers: 2)
+  @Test("fast model gradients equal Float finite differences (whole model, carried state)",
+        arguments: CellKind.allCases)
+  func fastMatchesFiniteDifferences(cell: CellKind) {
+    let config = ModelConfig(cell: cell, vocabSize: 6, embeddingSize: 4, hiddenSize: 5, layers: 2)
     let setup = TinySetup(config: config, steps: 3, batch: 2)
     let ws = setup.workspace()
     let grads = setup.model.makeParameterShapedBuffer()
@@ -112,8 +120,8 @@ import TestSupport
     }
   }
 
-  @Test("state carries: two chunks of T equal one chunk of 2T") func carriedState() {
-    let config = Self.configs[0]
+  @Test("state carries: two chunks of T equal one chunk of 2T", arguments: firstShape)
+  func carriedState(config: ModelConfig) {
     let long = TinySetup(config: config, steps: 6, batch: 2)
     let wsLong = long.workspace()
     let stateLong = long.initialState()
@@ -133,5 +141,10 @@ import TestSupport
 }
 
 extension ModelConfig: CustomTestStringConvertible {
-  public var testDescription: String { "V\(vocabSize) E\(embeddingSize) H\(hiddenSize) L\(layers)" }
+  public var testDescription: String { "\(cell.rawValue) V\(vocabSize) E\(embeddingSize) H\(hiddenSize) L\(layers)" }
+
+  /// This shape with another cell.
+  func with(cell: CellKind) -> ModelConfig {
+    ModelConfig(cell: cell, vocabSize: vocabSize, embeddingSize: embeddingSize, hiddenSize: hiddenSize, layers: layers)
+  }
 }

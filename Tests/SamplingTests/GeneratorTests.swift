@@ -8,13 +8,14 @@ import TestSupport
 /// The one-symbol GEMV path against the model's chunked forward: step by step with a carried
 /// state, and as one chunk of T = n.
 @Suite struct GeneratorTests {
-  static let configs = [
-    ModelConfig(vocabSize: 11, embeddingSize: 5, hiddenSize: 13, layers: 2),
-    ModelConfig(vocabSize: 7, embeddingSize: 9, hiddenSize: 8, layers: 1),
-    ModelConfig(vocabSize: 30, embeddingSize: 4, hiddenSize: 6, layers: 3),
-  ]
+  /// Three shapes for each cell.
+  static let configs = CellKind.allCases.flatMap { cell in
+    [(11, 5, 13, 2), (7, 9, 8, 1), (30, 4, 6, 3)].map { V, E, H, L in
+      ModelConfig(cell: cell, vocabSize: V, embeddingSize: E, hiddenSize: H, layers: L)
+    }
+  }
 
-  @Test("feeding ids one at a time equals forward on T=1 chunks and on one T=n chunk", arguments: configs)
+  @Test("feeding ids one at a time equals forward on T=1 chunks and on one T=n chunk (each cell)", arguments: configs)
   func matchesForward(config: ModelConfig) {
     var rng = SeededGenerator(seed: UInt64(config.vocabSize))
     let model = LanguageModel(config: config, generator: &rng)
@@ -47,10 +48,10 @@ import TestSupport
     expectClose(generator.state.c.array, chunkState.c.array.map(Double.init), tolerance: 1e-5, floor: 1, "final c vs one chunk")
   }
 
-  @Test("reset returns to the zero state: the same ids give the same logits again")
-  func reset() {
+  @Test("reset returns to the zero state: the same ids give the same logits again", arguments: CellKind.allCases)
+  func reset(cell: CellKind) {
     var rng = SeededGenerator(seed: 5)
-    let model = LanguageModel(config: Self.configs[0], generator: &rng)
+    let model = LanguageModel(config: Self.configs.first { $0.cell == cell }!, generator: &rng)
     let generator = Generator(model: model)
     for id in [1, 4, 2] { generator.feed(id) }
     let first = generator.logits.array

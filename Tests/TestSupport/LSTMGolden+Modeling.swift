@@ -6,7 +6,8 @@ import Testing
 /// name), states, workspaces. Shared by ModelingTests and TrainingTests.
 extension LSTMGolden {
   public var modelConfig: ModelConfig {
-    ModelConfig(vocabSize: config.V, embeddingSize: config.E, hiddenSize: config.H, layers: config.L)
+    ModelConfig(
+      cell: cell.flatMap(CellKind.init(rawValue:)) ?? .lstm, vocabSize: config.V, embeddingSize: config.E, hiddenSize: config.H, layers: config.L)
   }
 
   /// A flat buffer laid out by ParameterLayout, filled by name from `tensors`.

@@ -2,7 +2,9 @@ import Foundation
 
 /// `lstm-golden.json`, the PyTorch fixture (see `Fixtures/README.md` and the header of
 /// `scripts/golden/make_lstm_fixture.py`), decoded with `JSONDecoder` so every float is the
-/// exact float32 torch wrote.
+/// exact float32 torch wrote. `gru-golden.json` and `rnn-golden.json`
+/// (`scripts/golden/make_cell_fixtures.py`) have the same structure plus a `cell` key; their
+/// cell-state tensors are zeros.
 public struct LSTMGolden: Decodable, Sendable {
   /// A flat row-major tensor.
   public struct Tensor<Scalar: Decodable & Sendable>: Decodable, Sendable {
@@ -43,6 +45,8 @@ public struct LSTMGolden: Decodable, Sendable {
     }
   }
 
+  /// `lstm`, `gru` or `rnn` (absent in lstm-golden.json: LSTM).
+  public let cell: String?
   public let config: Config
   /// Parameter names in the file's (and ParameterLayout's) order.
   public let parameterNames: [String]
@@ -62,14 +66,17 @@ public struct LSTMGolden: Decodable, Sendable {
   public let trajectory: Trajectory
 
   enum CodingKeys: String, CodingKey {
-    case config, parameters, inputs, targets, h0, c0, logits, loss, hT, cT, gradients, trajectory
+    case cell, config, parameters, inputs, targets, h0, c0, logits, loss, hT, cT, gradients, trajectory
     case parameterNames = "parameter_names"
   }
 
-  /// Loads the shared fixture; throws if it is missing or malformed (rerun
+  /// The three fixtures, one per cell.
+  public static let fixtureNames = ["lstm-golden.json", "gru-golden.json", "rnn-golden.json"]
+
+  /// Loads a shared fixture; throws if it is missing or malformed (rerun
   /// `python3 scripts/golden/make_lstm_fixture.py --check-only` to diagnose).
-  public static func load() throws -> LSTMGolden {
-    let data = try Data(contentsOf: URL(fileURLWithPath: SharedFixtures.path("lstm-golden.json")))
+  public static func load(_ name: String = "lstm-golden.json") throws -> LSTMGolden {
+    let data = try Data(contentsOf: URL(fileURLWithPath: SharedFixtures.path(name)))
     return try JSONDecoder().decode(LSTMGolden.self, from: data)
   }
 }

@@ -1,0 +1,109 @@
+import Kernels
+
+/// One Elman RNN layer (`torch.nn.RNN(nonlinearity='tanh')`) over a chunk of T steps and B
+/// streams, forward next to backward, on the same plan as ``LSTMLayer`` (one input GEMM over
+/// T·B rows, the recurrent product step by step, one GEMM per weight gradient per chunk):
+///
+///     h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)
+struct RNNLayer {
+  /// Index of the layer in the stack.
+  let index: Int
+  /// Width of the layer's input (E for layer 0, H above).
+  let inputSize: Int
+  /// H.
+  let hidden: Int
+  /// The layer's four tensors in the model's layout.
+  let slots: ParameterLayout.LayerSlots
+
+  // MARK: - Forward
+
+  /// - input: (T, B, In)   - state: layer's h, (B, H), read then updated to h_T (c untouched).
+  /// - Saves h_0…h_T in the workspace (the backward needs only those); the output is h_1…h_T.
+  func forward(
+    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    steps T: Int, state: RecurrentState, workspace ws: Workspace
+  ) {
+    let (B, H) = (ws.batch, hidden)
+    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
+    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let pre = ws.gates[index].pointer
+    let hs = ws.hiddenStates[index].pointer
+    let bias = ws.combinedBias.pointer
+
+    hs.update(from: state.h(layer: index), count: B * H)
+    bias.update(from: parameters.pointer(to: layout.slots[slots.biasIH]), count: H)
+    VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: H)
+
+    // x·W_ihᵀ for all T·B rows at once.
+    matmul(
+      transposeB: true, m: T * B, n: H, k: inputSize,
+      a: input, lda: inputSize, b: wIH, ldb: inputSize, c: pre, ldc: H)
+    Parallelism.forEachSlice(of: B) { streams in
+      let (b0, rows) = (streams.lowerBound, streams.count)
+      for t in 0..<T {
+        let p = pre + (t * B + b0) * H
+        matmul(
+          transposeB: true, m: rows, n: H, k: H,
+          a: hs + (t * B + b0) * H, lda: H, b: wHH, ldb: H, beta: 1, c: p, ldc: H)
+        RNNPointwise.forward(preActivation: p, bias: bias, h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
+      }
+    }
+    state.h(layer: index).update(from: hs + T * B * H, count: B * H)
+  }
+
+  // MARK: - Backward
+
+  /// Back-propagates through the chunk saved by ``forward``.
+  ///
+  /// - workspace.hiddenGradients[index]: (T, B, H) in: ∂loss/∂h_t from the layer above;
+  ///   used as scratch (it also collects ∂loss/∂h_t from step t+1).
+  /// - inputGradient: (T, B, In) out: ∂loss/∂input, or nil when not needed.
+  /// - gradients: accumulated into this layer's four tensors.
+  /// - stateGradient: when given, receives ∂loss/∂h_0 for this layer (and 0 for c_0).
+  func backward(
+    parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
+    input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+    steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
+  ) {
+    let (B, H) = (ws.batch, hidden)
+    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
+    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let hs = ws.hiddenStates[index].pointer
+    let dH = ws.hiddenGradients[index].pointer
+    let dPre = ws.gateGradients.pointer
+    stateGradient?.c(layer: index).update(repeating: 0, count: B * H)
+
+    Parallelism.forEachSlice(of: B) { streams in
+      let (b0, rows) = (streams.lowerBound, streams.count)
+      for t in stride(from: T - 1, through: 0, by: -1) {
+        let dp = dPre + (t * B + b0) * H
+        RNNPointwise.backward(
+          h: hs + ((t + 1) * B + b0) * H, dh: dH + (t * B + b0) * H, dPre: dp, batch: rows, hidden: H)
+        if t > 0 {
+          matmul(m: rows, n: H, k: H, a: dp, lda: H, b: wHH, ldb: H, beta: 1, c: dH + ((t - 1) * B + b0) * H, ldc: H)
+        } else if let stateGradient {
+          matmul(m: rows, n: H, k: H, a: dp, lda: H, b: wHH, ldb: H, c: stateGradient.h(layer: index) + b0 * H, ldc: H)
+        }
+      }
+    }
+
+    // Weight gradients: one GEMM each over all T·B rows.
+    matmul(
+      transposeA: true, m: H, n: inputSize, k: T * B,
+      a: dPre, lda: H, b: input, ldb: inputSize,
+      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightIH]), ldc: inputSize)
+    matmul(
+      transposeA: true, m: H, n: H, k: T * B,
+      a: dPre, lda: H, b: hs, ldb: H,
+      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightHH]), ldc: H)
+    let biasSum = ws.combinedBias.pointer
+    biasSum.update(repeating: 0, count: H)
+    VectorOps.addColumnSums(of: dPre, rows: T * B, columns: H, to: biasSum)
+    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasIH]), count: H)
+    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasHH]), count: H)
+
+    if let inputGradient {
+      matmul(m: T * B, n: inputSize, k: H, a: dPre, lda: H, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
+    }
+  }
+}
