@@ -26,7 +26,7 @@ charlm="$(swift build -c release --show-bin-path)/charlm"
 log=$(mktemp -d)
 
 note "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; threads $threads; corpus $corpus"
-note "charlm: $("$charlm" bench "$corpus" --steps 1 --warmup 0 --sample-length 1 --threads "$threads" 2>&1 | head -1 | sed 's/.*, //')"
+note "charlm: $("$charlm" bench "$corpus" --steps 1 --warmup 0 --sample-length 1 --threads "$threads" 2>&1 | head -1 | grep -o "[0-9]* threads, OpenBLAS.*")"
 note "torch: $(python3 -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())')"
 
 for config in $configs; do

@@ -149,11 +149,12 @@ public func blasCoreName() -> String {
   #endif
 }
 
-/// A short description of the BLAS in use, e.g. "OpenBLAS (core Zen, 2 threads)".
+/// A short description of the BLAS in use, e.g. "OpenBLAS (core Zen)". BLAS runs
+/// single-threaded; charlm's own threads split the work (see ``Parallelism``).
 public func blasDescription() -> String {
   #if canImport(Accelerate)
     return "Accelerate"
   #else
-    return "OpenBLAS (core \(blasCoreName()), \(openblas_get_num_threads()) threads)"
+    return "OpenBLAS (core \(blasCoreName()))"
   #endif
 }

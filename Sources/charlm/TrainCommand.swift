@@ -122,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         "charlm: model \(config.cell.rawValue) E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers)"
           + (options.dropout > 0 ? " dropout \(options.dropout)\(config.layers == 1 ? " (no effect with one layer)" : "")" : "") + ", "
           + "\(languageModel.layout.totalCount) parameters; T=\(options.seqLength) B=\(options.batchSize) "
-          + "lr \(options.learningRate) clip \(options.clip); \(blasDescription())"
+          + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(blasDescription())"
           + (resume ? "; resuming at step \(trainer.step)" : ""))
     }
 
