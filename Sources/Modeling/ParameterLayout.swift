@@ -28,6 +28,8 @@ public struct ParameterLayout: Sendable, Equatable {
 
   /// Per-layer slot indices into ``slots``.
   public struct LayerSlots: Sendable, Equatable {
+    /// Indices of `rnn.weight_ih_l{k}`, `rnn.weight_hh_l{k}`, `rnn.bias_ih_l{k}` and
+    /// `rnn.bias_hh_l{k}` in ``ParameterLayout/slots``.
     public let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
   }
 

@@ -9,15 +9,16 @@
 /// (LSTM, GRU, RNN) and explicit dropout masks.
 ///
 /// Tests check it against finite differences (where Double makes tight tolerances possible) and
-/// check the fast model against it. Never used outside tests.
-public struct ReferenceModel {
+/// check the fast model against it. It is internal: tests reach it through
+/// `@testable import Modeling`, and the library does not ship it.
+struct ReferenceModel {
   /// The model's shape.
-  public let config: ModelConfig
+  let config: ModelConfig
   /// Parameters by PyTorch name, row-major, in Double.
-  public var parameters: [String: [Double]]
+  var parameters: [String: [Double]]
 
   /// A reference holding a Double copy of `model`'s parameters.
-  public init(_ model: LanguageModel) {
+  init(_ model: LanguageModel) {
     config = model.config
     var p: [String: [Double]] = [:]
     for slot in model.layout.slots {
@@ -28,17 +29,17 @@ public struct ReferenceModel {
   }
 
   /// Everything one chunk produces.
-  public struct Result {
+  struct Result {
     /// Mean cross-entropy over scored positions, nats.
-    public var loss: Double
+    var loss: Double
     /// (T, B, V).
-    public var logits: [Double]
+    var logits: [Double]
     /// ∂loss/∂parameter by name.
-    public var gradients: [String: [Double]]
+    var gradients: [String: [Double]]
     /// Final state, (L, B, H) each.
-    public var h: [Double], c: [Double]
+    var h: [Double], c: [Double]
     /// ∂loss/∂(initial state), (L, B, H) each.
-    public var hGradient: [Double], cGradient: [Double]
+    var hGradient: [Double], cGradient: [Double]
   }
 
   /// Forward and backward over one chunk.
@@ -47,7 +48,7 @@ public struct ReferenceModel {
   ///   its gradient 0).
   /// - dropoutMasks: when given, L entries; entry k ≥ 1 is (T, B, H) and multiplies layer k's
   ///   input (entry 0 is ignored: the embedding is never dropped).
-  public func run(
+  func run(
     inputs: [Int], targets: [Int], steps T: Int, batch B: Int, h0: [Double], c0: [Double],
     dropoutMasks: [[Double]]? = nil
   ) -> Result {
