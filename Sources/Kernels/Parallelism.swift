@@ -11,8 +11,11 @@ public enum Parallelism {
   /// Set while slices run, so work nested inside a slice runs inline instead of splitting again.
   nonisolated(unsafe) private static var inParallelRegion = false
 
+  /// A thread count for the current task only (tests), so concurrent tests keep theirs.
+  @TaskLocal static var taskThreads: Int?
+
   /// Threads in use (≥ 1).
-  public static var threads: Int { configuredThreads }
+  public static var threads: Int { taskThreads ?? configuredThreads }
 
   /// Sets the thread count (BLAS itself is kept at one thread).
   public static func setThreads(_ count: Int) {
@@ -20,17 +23,17 @@ public enum Parallelism {
     setBLASThreads(1)
   }
 
-  /// Sets the thread count without touching BLAS (tests: changing OpenBLAS's thread count
-  /// while other tests run BLAS calls is not safe).
-  static func setSliceThreads(_ count: Int) {
-    configuredThreads = max(1, count)
+  /// Runs `body` with `count` threads for the calling task only (tests: a process-wide change
+  /// would also change the results of tests running concurrently).
+  static func withThreads<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+    try $taskThreads.withValue(max(1, count), operation: body)
   }
 
   /// Calls `body` on up to `threads` contiguous slices of `0..<count` (each at least
   /// `minimumSliceSize` long) in parallel; runs inline when there is one slice or when already
   /// inside a slice.
   public static func forEachSlice(of count: Int, minimumSliceSize: Int = 1, _ body: (Range<Int>) -> Void) {
-    let parts = min(configuredThreads, count / max(minimumSliceSize, 1))
+    let parts = min(threads, count / max(minimumSliceSize, 1))
     guard parts > 1, !inParallelRegion else {
       body(0..<count)
       return

@@ -74,7 +74,6 @@ struct GRULayer {
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H, G) = (ws.batch, hidden, 3 * hidden)
-    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
     let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
     let gates = ws.gates[index].pointer
     let hGates = ws.hiddenGates[index].pointer
@@ -102,20 +101,9 @@ struct GRULayer {
       }
     }
 
-    // Weight gradients: one GEMM each over all T·B rows.
-    matmul(
-      transposeA: true, m: G, n: inputSize, k: T * B,
-      a: dGates, lda: G, b: input, ldb: inputSize,
-      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightIH]), ldc: inputSize)
-    matmul(
-      transposeA: true, m: G, n: H, k: T * B,
-      a: dHGates, lda: G, b: hs, ldb: H,
-      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightHH]), ldc: H)
-    VectorOps.addColumnSums(of: dGates, rows: T * B, columns: G, to: gradients.pointer(to: layout.slots[slots.biasIH]))
-    VectorOps.addColumnSums(of: dHGates, rows: T * B, columns: G, to: gradients.pointer(to: layout.slots[slots.biasHH]))
-
-    if let inputGradient {
-      matmul(m: T * B, n: inputSize, k: G, a: dGates, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
-    }
+    slots.accumulateChunkGradients(
+      parameters: parameters, layout: layout, gradients: gradients, rows: T * B, gateRows: G,
+      inputSize: inputSize, hidden: H, input: input, previousHidden: hs,
+      inputSide: dGates, hiddenSide: dHGates, inputGradient: inputGradient)
   }
 }

@@ -77,7 +77,6 @@ struct LSTMLayer {
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H, G) = (ws.batch, hidden, 4 * hidden)
-    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
     let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
     let gates = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
@@ -104,24 +103,9 @@ struct LSTMLayer {
       }
     }
 
-    // Weight gradients: one GEMM each over all T·B rows.
-    matmul(
-      transposeA: true, m: G, n: inputSize, k: T * B,
-      a: dGates, lda: G, b: input, ldb: inputSize,
-      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightIH]), ldc: inputSize)
-    matmul(
-      transposeA: true, m: G, n: H, k: T * B,
-      a: dGates, lda: G, b: hs, ldb: H,
-      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightHH]), ldc: H)
-    // Both biases receive Σ_rows dGates; sum once into scratch (the forward's bias is free now).
-    let biasSum = ws.combinedBias.pointer
-    biasSum.update(repeating: 0, count: G)
-    VectorOps.addColumnSums(of: dGates, rows: T * B, columns: G, to: biasSum)
-    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasIH]), count: G)
-    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasHH]), count: G)
-
-    if let inputGradient {
-      matmul(m: T * B, n: inputSize, k: G, a: dGates, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
-    }
+    slots.accumulateChunkGradients(
+      parameters: parameters, layout: layout, gradients: gradients, rows: T * B, gateRows: G,
+      inputSize: inputSize, hidden: H, input: input, previousHidden: hs,
+      inputSide: dGates, hiddenSide: dGates, inputGradient: inputGradient)
   }
 }

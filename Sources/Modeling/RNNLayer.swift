@@ -66,7 +66,6 @@ struct RNNLayer {
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H) = (ws.batch, hidden)
-    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
     let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
     let hs = ws.hiddenStates[index].pointer
     let dH = ws.hiddenGradients[index].pointer
@@ -87,23 +86,9 @@ struct RNNLayer {
       }
     }
 
-    // Weight gradients: one GEMM each over all T·B rows.
-    matmul(
-      transposeA: true, m: H, n: inputSize, k: T * B,
-      a: dPre, lda: H, b: input, ldb: inputSize,
-      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightIH]), ldc: inputSize)
-    matmul(
-      transposeA: true, m: H, n: H, k: T * B,
-      a: dPre, lda: H, b: hs, ldb: H,
-      beta: 1, c: gradients.pointer(to: layout.slots[slots.weightHH]), ldc: H)
-    let biasSum = ws.combinedBias.pointer
-    biasSum.update(repeating: 0, count: H)
-    VectorOps.addColumnSums(of: dPre, rows: T * B, columns: H, to: biasSum)
-    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasIH]), count: H)
-    VectorOps.add(biasSum, to: gradients.pointer(to: layout.slots[slots.biasHH]), count: H)
-
-    if let inputGradient {
-      matmul(m: T * B, n: inputSize, k: H, a: dPre, lda: H, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
-    }
+    slots.accumulateChunkGradients(
+      parameters: parameters, layout: layout, gradients: gradients, rows: T * B, gateRows: H,
+      inputSize: inputSize, hidden: H, input: input, previousHidden: hs,
+      inputSide: dPre, hiddenSide: dPre, inputGradient: inputGradient)
   }
 }

@@ -61,3 +61,35 @@ enum RecurrentLayer {
     }
   }
 }
+
+extension ParameterLayout.LayerSlots {
+  /// The chunk-level half of every cell's backward pass: one GEMM per weight gradient over all
+  /// N = T·B rows, the two bias gradients, and ∂loss/∂input.
+  ///
+  /// - inputSide: (N, G) ∂loss/∂(x·W_ihᵀ + b_ih).   - hiddenSide: (N, G) ∂loss/∂(h·W_hhᵀ + b_hh):
+  ///   the same buffer as `inputSide` for LSTM and RNN, GRU's separate one for its n gate.
+  /// - input: (N, In) the layer's input.   - previousHidden: (N, H) h_0 … h_{T−1}.
+  /// - inputGradient: (N, In) out: ∂loss/∂input, or nil when not needed.
+  /// - gradients: accumulated into the layer's four tensors.
+  func accumulateChunkGradients(
+    parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
+    rows N: Int, gateRows G: Int, inputSize: Int, hidden H: Int,
+    input: UnsafePointer<Float>, previousHidden: UnsafePointer<Float>,
+    inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
+    inputGradient: UnsafeMutablePointer<Float>?
+  ) {
+    matmul(
+      transposeA: true, m: G, n: inputSize, k: N, a: inputSide, lda: G, b: input, ldb: inputSize,
+      beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
+    matmul(
+      transposeA: true, m: G, n: H, k: N, a: hiddenSide, lda: G, b: previousHidden, ldb: H,
+      beta: 1, c: gradients.pointer(to: layout.slots[weightHH]), ldc: H)
+    VectorOps.addColumnSums(of: inputSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasIH]))
+    VectorOps.addColumnSums(of: hiddenSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasHH]))
+    if let inputGradient {
+      matmul(
+        m: N, n: inputSize, k: G, a: inputSide, lda: G, b: parameters.pointer(to: layout.slots[weightIH]),
+        ldb: inputSize, c: inputGradient, ldc: inputSize)
+    }
+  }
+}

@@ -7,7 +7,7 @@ import TestSupport
 
 /// The multi-threaded paths (recurrence split over streams, softmax split over rows, column
 /// sums split over columns) against the single-threaded ones.
-@Suite(.serialized) struct ParallelismTests {
+@Suite struct ParallelismTests {
   @Test("2 slices give the same loss, state and gradients as 1 (odd B, large V)")
   func slicesMatchSingleThread() {
     // Sizes pass the recurrence's and the softmax's split thresholds: B = 5 streams (slices of
@@ -15,12 +15,12 @@ import TestSupport
     let config = ModelConfig(vocabSize: 4000, embeddingSize: 8, hiddenSize: 24, layers: 2)
     let setup = TinySetup(config: config, steps: 8, batch: 5, skipSome: true)
     func run(threads: Int) -> (Float, [Float], [Float]) {
-      Parallelism.setSliceThreads(threads)
-      defer { Parallelism.setSliceThreads(1) }
+      Parallelism.withThreads(threads) {
       let state = setup.initialState()
       let grads = setup.model.makeParameterShapedBuffer()
       let loss = setup.model.forwardBackward(steps: 8, state: state, workspace: setup.workspace(), gradients: grads)
       return (loss, state.h.array, grads.array)
+      }
     }
     let (loss1, h1, g1) = run(threads: 1)
     let (loss2, h2, g2) = run(threads: 2)
@@ -37,9 +37,9 @@ import TestSupport
     let matrix = FloatBuffer((0..<(rows * columns)).map { Float($0 % 97) * 0.01 })
     let serial = FloatBuffer(count: columns), parallel = FloatBuffer(count: columns)
     VectorOps.addColumnSums(of: matrix.pointer, rows: rows, columns: columns, to: serial.pointer)
-    Parallelism.setSliceThreads(2)
-    VectorOps.addColumnSums(of: matrix.pointer, rows: rows, columns: columns, to: parallel.pointer)
-    Parallelism.setSliceThreads(1)
+    Parallelism.withThreads(2) {
+      VectorOps.addColumnSums(of: matrix.pointer, rows: rows, columns: columns, to: parallel.pointer)
+    }
     #expect(parallel.array == serial.array)
   }
 }
