@@ -60,9 +60,7 @@ struct BenchCommand: ParsableCommand {
     let prepared = try userFacing { try PreparedText(bytes, source: corpus) }
     let tokenizer = try userFacing { try Tokenizer.build(from: prepared) }
     let ids: TokenIDs = try userFacing { .narrow(try tokenizer.encode(prepared, as: UInt16.self).ids) }
-    let config = ModelConfig(
-      vocabSize: tokenizer.count, embeddingSize: architecture.embeddingSize ?? 64,
-      hiddenSize: architecture.hiddenSize ?? 256, layers: architecture.layers ?? 1)
+    let config = architecture.config(vocabSize: tokenizer.count)
     var rng = SeededGenerator(seed: 1)
     let model = LanguageModel(config: config, generator: &rng)
     var options = TrainingOptions()
@@ -101,7 +99,7 @@ struct BenchCommand: ParsableCommand {
 
     let achieved = flopsPerStep / medianStep / 1e9
     eprint(
-      "charlm bench: V=\(config.vocabSize) E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers) "
+      "charlm bench: \(config.cell.rawValue) V=\(config.vocabSize) E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers) "
         + "T=\(seqLength) B=\(batchSize), \(Parallelism.threads) threads, \(blasDescription())")
     eprint(
       "training: \(Int(trainRate)) symbols/s (median of \(steps) steps, \(fmt(medianStep * 1000, 1)) ms/step), "

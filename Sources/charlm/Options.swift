@@ -20,6 +20,13 @@ struct ArchitectureOptions: ParsableArguments {
 
   var anyGiven: Bool { cell != nil || embeddingSize != nil || hiddenSize != nil || layers != nil }
 
+  /// The configuration these flags describe, with the defaults above, for a vocabulary of V symbols.
+  func config(vocabSize: Int) -> ModelConfig {
+    ModelConfig(
+      cell: cell ?? .lstm, vocabSize: vocabSize, embeddingSize: embeddingSize ?? 64,
+      hiddenSize: hiddenSize ?? 256, layers: layers ?? 1)
+  }
+
   func validate() throws {
     try check("--embedding-size", embeddingSize, 1...65_536)
     try check("--hidden-size", hiddenSize, 1...65_536)

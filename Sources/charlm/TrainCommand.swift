@@ -87,9 +87,7 @@ struct TrainCommand: ParsableCommand {
           from: prepared, unit: vocabulary.unit, minCount: vocabulary.minCount, maxVocab: vocabulary.maxVocab)
       }
       options.seed = schedule.seed ?? options.seed
-      let config = ModelConfig(
-        cell: architecture.cell ?? .lstm, vocabSize: tokenizer.count, embeddingSize: architecture.embeddingSize ?? 64,
-        hiddenSize: architecture.hiddenSize ?? 256, layers: architecture.layers ?? 1)
+      let config = architecture.config(vocabSize: tokenizer.count)
       var generator = SeededGenerator(seed: options.seed)
       languageModel = LanguageModel(config: config, generator: &generator)
     }
