@@ -12,7 +12,8 @@ public enum FastMath {
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // Masks from sign bits (see LaneSelect.swift): below the range the result is exactly 0
     // (so a −∞ logit keeps no weight), above it the input is clamped.
-    let lower = SIMD8<Float>(repeating: -87.3), upper = SIMD8<Float>(repeating: 88.3)
+    let lower = SIMD8<Float>(repeating: -87.3)
+    let upper = SIMD8<Float>(repeating: 88.3)
     let underflow = x.lanesBelow(lower)
     let clamped = x.replacingLanes(underflow, with: lower).replacingLanes(upper.lanesBelow(x), with: upper)
     // Round x·log2(e) to the nearest integer with the 1.5·2^23 trick: the integer lands in the

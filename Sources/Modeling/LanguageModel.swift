@@ -90,7 +90,8 @@ public final class LanguageModel {
     loss(steps: T, state: state, workspace: ws, dropout: false)
   }
 
-  func loss(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) -> (nats: Double, scored: Int) {
+  func loss(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) -> (nats: Double, scored: Int)
+  {
     forward(steps: T, state: state, workspace: ws, dropout: dropout)
     return SoftmaxCrossEntropy.forward(
       logits: ws.logits.pointer, targets: ws.targets, rows: T * ws.batch, vocab: config.vocabSize)

@@ -45,7 +45,8 @@ public struct ModelFile {
     var tensors = trainingTensors
     for slot in layout.slots {
       let p = parameters.pointer(to: slot)
-      tensors[slot.name] = TensorData(shape: slot.shape, values: Array(UnsafeBufferPointer(start: p, count: slot.count)))
+      tensors[slot.name] = TensorData(
+        shape: slot.shape, values: Array(UnsafeBufferPointer(start: p, count: slot.count)))
     }
     var metadata = extraMetadata
     metadata["charlm.format_version"] = Self.formatVersion
@@ -95,21 +96,29 @@ public struct ModelFile {
       }
       guard tensor.shape == slot.shape else {
         throw .inconsistentModel(
-          source: source, detail: "tensor \(slot.name) has shape \(tensor.shape), but charlm.config needs \(slot.shape)")
+          source: source, detail: "tensor \(slot.name) has shape \(tensor.shape), but charlm.config needs \(slot.shape)"
+        )
       }
       guard tensor.values.allSatisfy(\.isFinite) else {
         throw .inconsistentModel(source: source, detail: "tensor \(slot.name) holds NaN or infinite values")
       }
-      tensor.values.withUnsafeBufferPointer { parameters.pointer(to: slot).update(from: $0.baseAddress!, count: slot.count) }
+      tensor.values.withUnsafeBufferPointer {
+        parameters.pointer(to: slot).update(from: $0.baseAddress!, count: slot.count)
+      }
     }
     let known = Set(layout.slots.map(\.name))
-    if let stray = archive.tensors.keys.sorted().first(where: { !known.contains($0) && !$0.hasPrefix(Self.trainingPrefix) }) {
-      throw .inconsistentModel(source: source, detail: "tensor \(stray) is not part of a \(config.layers)-layer \(config.cell.rawValue) model")
+    if let stray = archive.tensors.keys.sorted().first(where: {
+      !known.contains($0) && !$0.hasPrefix(Self.trainingPrefix)
+    }) {
+      throw .inconsistentModel(
+        source: source, detail: "tensor \(stray) is not part of a \(config.layers)-layer \(config.cell.rawValue) model")
     }
     self.init(
       config: config, parameters: parameters, tokenizerJSON: tokenizer, vocabularyJSON: vocabulary,
       trainingTensors: archive.tensors.filter { $0.key.hasPrefix(Self.trainingPrefix) },
-      extraMetadata: meta.filter { !["charlm.format_version", "charlm.config", "charlm.tokenizer", "charlm.vocab"].contains($0.key) })
+      extraMetadata: meta.filter {
+        !["charlm.format_version", "charlm.config", "charlm.tokenizer", "charlm.vocab"].contains($0.key)
+      })
   }
 }
 

@@ -33,9 +33,12 @@ enum RecurrentLayer {
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     switch self {
-    case .lstm(let l): l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
-    case .gru(let l): l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
-    case .rnn(let l): l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
+    case .lstm(let l):
+      l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
+    case .gru(let l):
+      l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
+    case .rnn(let l):
+      l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
     }
   }
 

@@ -63,46 +63,60 @@ struct ReferenceModel {
     }
 
     // Forward. layerInput[t][b] is layer k's input; saved gates and states for the backward.
-    var layerInput: [[[Double]]] = (0..<T).map { t in (0..<B).map { b in
-      let id = inputs[t * B + b]
-      return Array(p("embedding.weight")[(id * E)..<(id * E + E)])
-    } }
+    var layerInput: [[[Double]]] = (0..<T).map { t in
+      (0..<B).map { b in
+        let id = inputs[t * B + b]
+        return Array(p("embedding.weight")[(id * E)..<(id * E + E)])
+      }
+    }
     var inputsPerLayer: [[[[Double]]]] = []
     // [k][t][b]: LSTM i, f, g, o (4H); GRU r, z, n, then W_hn·h + b_hn (4H); RNN unused.
     var gatesPerLayer: [[[[Double]]]] = []
     var cPerLayer: [[[[Double]]]] = []  // [k][t+1][b][H]
     var hPerLayer: [[[[Double]]]] = []  // [k][t+1][b][H]
-    var hFinal = [Double](), cFinal = [Double]()
+    var hFinal = [Double]()
+    var cFinal = [Double]()
     for k in 0..<L {
       layerInput = masked(layerInput, layer: k)
       let In = config.inputSize(ofLayer: k)
-      let wih = p("rnn.weight_ih_l\(k)"), whh = p("rnn.weight_hh_l\(k)")
-      let bih = p("rnn.bias_ih_l\(k)"), bhh = p("rnn.bias_hh_l\(k)")
+      let wih = p("rnn.weight_ih_l\(k)")
+      let whh = p("rnn.weight_hh_l\(k)")
+      let bih = p("rnn.bias_ih_l\(k)")
+      let bhh = p("rnn.bias_hh_l\(k)")
       var hs = [(0..<B).map { b in Array(h0[(k * B + b) * H..<(k * B + b + 1) * H]) }]
       var cs = [(0..<B).map { b in Array(c0[(k * B + b) * H..<(k * B + b + 1) * H]) }]
       var gs: [[[Double]]] = []
       for t in 0..<T {
-        var gt: [[Double]] = [], ht: [[Double]] = [], ct: [[Double]] = []
+        var gt: [[Double]] = []
+        var ht: [[Double]] = []
+        var ct: [[Double]] = []
         for b in 0..<B {
           // The input and recurrent parts apart (GRU needs them apart), biases included.
-          var ax = [Double](repeating: 0, count: G), ah = ax
+          var ax = [Double](repeating: 0, count: G)
+          var ah = ax
           for r in 0..<G {
-            var sx = bih[r], sh = bhh[r]
+            var sx = bih[r]
+            var sh = bhh[r]
             for j in 0..<In { sx += wih[r * In + j] * layerInput[t][b][j] }
             for j in 0..<H { sh += whh[r * H + j] * hs[t][b][j] }
             ax[r] = sx
             ah[r] = sh
           }
-          var g = [Double](repeating: 0, count: 4 * H), h = [Double](repeating: 0, count: H), c = cs[t][b]
+          var g = [Double](repeating: 0, count: 4 * H)
+          var h = [Double](repeating: 0, count: H)
+          var c = cs[t][b]
           for j in 0..<H {
             switch cell {
             case .lstm:
-              g[j] = sigmoid(ax[j] + ah[j]); g[H + j] = sigmoid(ax[H + j] + ah[H + j])
-              g[2 * H + j] = tanh(ax[2 * H + j] + ah[2 * H + j]); g[3 * H + j] = sigmoid(ax[3 * H + j] + ah[3 * H + j])
+              g[j] = sigmoid(ax[j] + ah[j])
+              g[H + j] = sigmoid(ax[H + j] + ah[H + j])
+              g[2 * H + j] = tanh(ax[2 * H + j] + ah[2 * H + j])
+              g[3 * H + j] = sigmoid(ax[3 * H + j] + ah[3 * H + j])
               c[j] = g[H + j] * cs[t][b][j] + g[j] * g[2 * H + j]
               h[j] = g[3 * H + j] * tanh(c[j])
             case .gru:
-              g[j] = sigmoid(ax[j] + ah[j]); g[H + j] = sigmoid(ax[H + j] + ah[H + j])
+              g[j] = sigmoid(ax[j] + ah[j])
+              g[H + j] = sigmoid(ax[H + j] + ah[H + j])
               g[3 * H + j] = ah[2 * H + j]
               g[2 * H + j] = tanh(ax[2 * H + j] + g[j] * ah[2 * H + j])
               h[j] = (1 - g[H + j]) * g[2 * H + j] + g[H + j] * hs[t][b][j]
@@ -110,22 +124,31 @@ struct ReferenceModel {
               h[j] = tanh(ax[j] + ah[j])
             }
           }
-          gt.append(g); ht.append(h); ct.append(c)
+          gt.append(g)
+          ht.append(h)
+          ct.append(c)
         }
-        gs.append(gt); hs.append(ht); cs.append(ct)
+        gs.append(gt)
+        hs.append(ht)
+        cs.append(ct)
       }
       inputsPerLayer.append(layerInput)
-      gatesPerLayer.append(gs); hPerLayer.append(hs); cPerLayer.append(cs)
-      hFinal += hs[T].flatMap { $0 }; cFinal += cs[T].flatMap { $0 }
+      gatesPerLayer.append(gs)
+      hPerLayer.append(hs)
+      cPerLayer.append(cs)
+      hFinal += hs[T].flatMap { $0 }
+      cFinal += cs[T].flatMap { $0 }
       layerInput = Array(hs[1...])
     }
 
     // Head and loss.
-    let hw = p("head.weight"), hb = p("head.bias")
+    let hw = p("head.weight")
+    let hb = p("head.bias")
     var logits = [Double](repeating: 0, count: T * B * V)
     var dTop: [[[Double]]] = Array(repeating: Array(repeating: Array(repeating: 0, count: H), count: B), count: T)
     var grads: [String: [Double]] = [:]
-    var gHeadWeight = [Double](repeating: 0, count: V * H), gHeadBias = [Double](repeating: 0, count: V)
+    var gHeadWeight = [Double](repeating: 0, count: V * H)
+    var gHeadBias = [Double](repeating: 0, count: V)
     var total = 0.0
     let scored = targets.filter { $0 >= 0 }.count
     for t in 0..<T {
@@ -154,20 +177,29 @@ struct ReferenceModel {
 
     // Backward through the layers, top to bottom, time last to first.
     var dOut = dTop
-    var dh0 = [Double](repeating: 0, count: L * B * H), dc0 = dh0
+    var dh0 = [Double](repeating: 0, count: L * B * H)
+    var dc0 = dh0
     for k in stride(from: L - 1, through: 0, by: -1) {
       let In = config.inputSize(ofLayer: k)
-      let wih = p("rnn.weight_ih_l\(k)"), whh = p("rnn.weight_hh_l\(k)")
-      var gWih = [Double](repeating: 0, count: G * In), gWhh = [Double](repeating: 0, count: G * H)
-      var gBih = [Double](repeating: 0, count: G), gBhh = gBih
+      let wih = p("rnn.weight_ih_l\(k)")
+      let whh = p("rnn.weight_hh_l\(k)")
+      var gWih = [Double](repeating: 0, count: G * In)
+      var gWhh = [Double](repeating: 0, count: G * H)
+      var gBih = [Double](repeating: 0, count: G)
+      var gBhh = gBih
       var dIn: [[[Double]]] = Array(repeating: Array(repeating: Array(repeating: 0, count: In), count: B), count: T)
       for b in 0..<B {
-        var dhNext = [Double](repeating: 0, count: H), dcNext = dhNext
+        var dhNext = [Double](repeating: 0, count: H)
+        var dcNext = dhNext
         for t in stride(from: T - 1, through: 0, by: -1) {
-          let g = gatesPerLayer[k][t][b], cPrev = cPerLayer[k][t][b], c = cPerLayer[k][t + 1][b]
-          let hPrev = hPerLayer[k][t][b], hNew = hPerLayer[k][t + 1][b]
+          let g = gatesPerLayer[k][t][b]
+          let cPrev = cPerLayer[k][t][b]
+          let c = cPerLayer[k][t + 1][b]
+          let hPrev = hPerLayer[k][t][b]
+          let hNew = hPerLayer[k][t + 1][b]
           // ∂loss/∂(input part) and ∂loss/∂(recurrent part) of the pre-activations.
-          var dX = [Double](repeating: 0, count: G), dR = dX
+          var dX = [Double](repeating: 0, count: G)
+          var dR = dX
           var direct = [Double](repeating: 0, count: H)  // ∂h_t/∂h_{t−1} outside W_hh (GRU)
           for j in 0..<H {
             let dh = dOut[t][b][j] + dhNext[j]

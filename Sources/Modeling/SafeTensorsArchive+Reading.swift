@@ -56,7 +56,7 @@ extension SafeTensorsArchive {
 }
 
 /// "1 byte", "2 bytes".
-fileprivate func pluralBytes(_ count: Int) -> String { count == 1 ? "1 byte" : "\(count) bytes" }
+private func pluralBytes(_ count: Int) -> String { count == 1 ? "1 byte" : "\(count) bytes" }
 
 /// The system's message for `code` (strerror).
 func systemMessage(_ code: Int32) -> String {

@@ -58,7 +58,8 @@ public final class Workspace {
     self.config = config
     let (T, B, V, E, H, L) = (steps, batch, config.vocabSize, config.embeddingSize, config.hiddenSize, config.layers)
     let G = config.cell.gateCount
-    let isLSTM = config.cell == .lstm, isGRU = config.cell == .gru
+    let isLSTM = config.cell == .lstm
+    let isGRU = config.cell == .gru
     inputs = .allocate(capacity: T * B)
     inputs.initialize(repeating: 0, count: T * B)
     targets = .allocate(capacity: T * B)

@@ -58,10 +58,12 @@ public final class BatchGenerator {
     for (b, id) in ids.enumerated() { (input.pointer + b * E).update(from: table + id * E, count: E) }
     for (k, slots) in layout.layers.enumerated() {
       let In = c.inputSize(ofLayer: k)
-      let h = state.h(layer: k), cell = state.c(layer: k)
+      let h = state.h(layer: k)
+      let cell = state.c(layer: k)
       let wHH = p.pointer(to: layout.slots[slots.weightHH])
       // gates (B, G·H) = input (B, In) · W_ihᵀ
-      product(rows: G, columns: In, weight: p.pointer(to: layout.slots[slots.weightIH]), x: input.pointer, y: gates.pointer)
+      product(
+        rows: G, columns: In, weight: p.pointer(to: layout.slots[slots.weightIH]), x: input.pointer, y: gates.pointer)
       switch c.cell {
       case .lstm:
         product(rows: G, columns: H, weight: wHH, x: h, accumulate: true, y: gates.pointer)
@@ -86,7 +88,9 @@ public final class BatchGenerator {
     // logits (B, V) = head bias + h (B, H) · W_headᵀ
     let headBias = p.pointer(to: layout.slots[layout.headBias])
     for b in 0..<B { (logits.pointer + b * V).update(from: headBias, count: V) }
-    product(rows: V, columns: H, weight: p.pointer(to: layout.slots[layout.headWeight]), x: input.pointer, accumulate: true, y: logits.pointer)
+    product(
+      rows: V, columns: H, weight: p.pointer(to: layout.slots[layout.headWeight]), x: input.pointer, accumulate: true,
+      y: logits.pointer)
   }
 
   /// Returns every stream's state to zero.

@@ -64,10 +64,15 @@ public enum TokenSampler {
       var (gt, i, lt) = (lo, lo, hi)
       while i < lt {
         if scratch[i] > pivot {
-          scratch.swapAt(i, gt); gt += 1; i += 1
+          scratch.swapAt(i, gt)
+          gt += 1
+          i += 1
         } else if scratch[i] < pivot {
-          lt -= 1; scratch.swapAt(i, lt)
-        } else { i += 1 }
+          lt -= 1
+          scratch.swapAt(i, lt)
+        } else {
+          i += 1
+        }
       }
       if want < gt { hi = gt } else if want < lt { return pivot } else { lo = lt }
     }
@@ -87,10 +92,17 @@ public enum TokenSampler {
       while i < lt {
         let v = scratch[i]
         if v > pivot {
-          massGreater += Double(v); scratch.swapAt(i, gt); gt += 1; i += 1
+          massGreater += Double(v)
+          scratch.swapAt(i, gt)
+          gt += 1
+          i += 1
         } else if v < pivot {
-          lt -= 1; scratch.swapAt(i, lt)
-        } else { massEqual += Double(v); i += 1 }
+          lt -= 1
+          scratch.swapAt(i, lt)
+        } else {
+          massEqual += Double(v)
+          i += 1
+        }
       }
       if massGreater >= need {
         hi = gt

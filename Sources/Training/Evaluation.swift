@@ -5,7 +5,8 @@ import Modeling
 public enum Evaluation {
   /// Mean cross-entropy (nats per scored symbol) over every position of `layout`'s B streams,
   /// from a zero state, in chunks of up to T steps (the last may be shorter).
-  public static func meanLoss(model: LanguageModel, ids: TokenIDs, layout: BatchLayout, workspace: Workspace) -> Double {
+  public static func meanLoss(model: LanguageModel, ids: TokenIDs, layout: BatchLayout, workspace: Workspace) -> Double
+  {
     let state = RecurrentState(config: model.config, batch: layout.batch)
     var (nats, scored) = (0.0, 0)
     for k in 0..<layout.coveringChunks {

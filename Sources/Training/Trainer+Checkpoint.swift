@@ -18,9 +18,14 @@ struct TrainingRecord: Codable, Equatable {
   var options: TrainingOptions
 
   enum CodingKeys: String, CodingKey {
-    case step, adamStep = "adam_step", currentLearningRate = "current_learning_rate"
-    case consecutiveFailures = "consecutive_failures", generator
-    case bestValidationLoss = "best_val_loss", lastValidationLoss = "last_val_loss", options
+    case step
+    case adamStep = "adam_step"
+    case currentLearningRate = "current_learning_rate"
+    case consecutiveFailures = "consecutive_failures"
+    case generator
+    case bestValidationLoss = "best_val_loss"
+    case lastValidationLoss = "last_val_loss"
+    case options
   }
 }
 
@@ -56,7 +61,9 @@ extension Trainer {
   /// Restores the state saved by ``checkpointContents()``; the model's current parameters are
   /// replaced by the saved current (not best) parameters, and `bestParameters` by the model
   /// file's weights (`best`).
-  public func restore(tensors: [String: TensorData], metadata: [String: String], best: FloatBuffer) throws(TrainingError) {
+  public func restore(tensors: [String: TensorData], metadata: [String: String], best: FloatBuffer)
+    throws(TrainingError)
+  {
     guard let json = metadata[Self.recordKey],
       let record = try? JSONDecoder().decode(TrainingRecord.self, from: Data(json.utf8))
     else { throw .resumeMismatch("the model file has no training state (it was not written by charlm train)") }
@@ -68,10 +75,14 @@ extension Trainer {
           + "--val-fraction \(record.options.valFraction)")
     }
     let words = record.generator.compactMap(UInt64.init)
-    guard words.count == 4, words.contains(where: { $0 != 0 }) else { throw .resumeMismatch("its random state is invalid") }
+    guard words.count == 4, words.contains(where: { $0 != 0 }) else {
+      throw .resumeMismatch("its random state is invalid")
+    }
     let (L, B, H) = (carried.layers, carried.batch, carried.hidden)
     func load(_ name: String, into buffer: FloatBuffer, shape: [Int]) throws(TrainingError) {
-      guard let t = tensors[name], t.shape == shape else { throw .resumeMismatch("tensor \(name) is missing or misshapen") }
+      guard let t = tensors[name], t.shape == shape else {
+        throw .resumeMismatch("tensor \(name) is missing or misshapen")
+      }
       t.values.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: buffer.count) }
     }
     let P = model.parameters.count

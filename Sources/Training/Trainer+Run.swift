@@ -67,8 +67,14 @@ extension Trainer {
     }
 
     while step < options.steps {
-      if shouldStop() { reason = .interrupted; break }
-      if let limit = options.maxTime, seconds(clock.now - start) >= limit { reason = .timeLimit; break }
+      if shouldStop() {
+        reason = .interrupted
+        break
+      }
+      if let limit = options.maxTime, seconds(clock.now - start) >= limit {
+        reason = .timeLimit
+        break
+      }
       let t0 = clock.now
       let report = trainStep()
       let dt = seconds(clock.now - t0)

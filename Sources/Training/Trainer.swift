@@ -43,7 +43,9 @@ public final class Trainer {
 
   /// A trainer for `model` on the given splits.
   /// - Throws: ``TrainingError`` when a split is too short for one chunk.
-  public init(model: LanguageModel, train: TokenIDs, validation: TokenIDs?, options: TrainingOptions) throws(TrainingError) {
+  public init(model: LanguageModel, train: TokenIDs, validation: TokenIDs?, options: TrainingOptions)
+    throws(TrainingError)
+  {
     let (B, T) = (options.batchSize, options.seqLength)
     trainLayout = BatchLayout(symbols: train.count, batch: B, steps: T)
     guard trainLayout.fullChunks >= 1 else { throw .corpusTooShort(symbols: train.count, batch: B, steps: T) }
@@ -168,7 +170,9 @@ public final class Trainer {
   /// Changes options a resumed run may change (steps, time limit, evaluation interval,
   /// learning rate, clip); the data layout and seed must stay. (A resumed run's dropout is
   /// set in the options it is created with.)
-  public func update(steps: Int? = nil, maxTime: Double?? = nil, evalEvery: Int? = nil, learningRate: Float? = nil, clip: Float? = nil) {
+  public func update(
+    steps: Int? = nil, maxTime: Double?? = nil, evalEvery: Int? = nil, learningRate: Float? = nil, clip: Float? = nil
+  ) {
     if let steps { options.steps = steps }
     if let maxTime { options.maxTime = maxTime }
     if let evalEvery { options.evalEvery = evalEvery }

@@ -11,7 +11,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
 
   public var description: String {
     switch self {
-    case let .corpusTooShort(n, b, t):
+    case .corpusTooShort(let n, let b, let t):
       // Each suggestion keeps the other flag as it is, so following either one works.
       let (maxB, maxT) = ((n - 1) / t, (n - 1) / b)
       var options: [String] = []
@@ -19,14 +19,15 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
       if maxT >= 1 { options.append("--seq-length \(maxT) or less (with --batch-size \(b))") }
       if options.isEmpty && n >= 2 { options.append("--batch-size 1 --seq-length \(n - 1)") }
       options.append("a longer corpus")
-      return "the training text has \(n) symbols, fewer than one chunk of \(b) streams × \(t) steps needs (\(b * t + 1)); "
+      return
+        "the training text has \(n) symbols, fewer than one chunk of \(b) streams × \(t) steps needs (\(b * t + 1)); "
         + "use " + options.joined(separator: ", or ")
-    case let .validationTooShort(n, b):
+    case .validationTooShort(let n, let b):
       return "the validation split has \(n) symbols, too few for \(b) streams (needs \(b + 1)); "
         + "raise --val-fraction, lower --batch-size, or use --val-fraction 0 to skip validation"
-    case let .resumeMismatch(why):
+    case .resumeMismatch(let why):
       return "cannot resume: \(why); start a new run without --resume or use the same settings"
-    case let .diverged(step):
+    case .diverged(let step):
       return "training diverged at step \(step): the loss is not finite; lower --learning-rate or --clip and retry"
     }
   }

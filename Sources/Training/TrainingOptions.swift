@@ -27,8 +27,14 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
   public init() {}
 
   enum CodingKeys: String, CodingKey {
-    case seqLength = "seq_length", batchSize = "batch_size", learningRate = "learning_rate"
-    case clip, steps, maxTime = "max_time", valFraction = "val_fraction", evalEvery = "eval_every", seed
+    case seqLength = "seq_length"
+    case batchSize = "batch_size"
+    case learningRate = "learning_rate"
+    case clip, steps
+    case maxTime = "max_time"
+    case valFraction = "val_fraction"
+    case evalEvery = "eval_every"
+    case seed
     case dropout
   }
 

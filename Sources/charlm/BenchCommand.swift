@@ -126,8 +126,13 @@ struct BenchCommand: ParsableCommand {
   /// The machine's SGEMM rate in GFLOP/s on charlm's threads: best of five 1024³ products.
   static func measureSGEMM() -> Double {
     let n = 1024
-    let a = FloatBuffer(count: n * n), b = FloatBuffer(count: n * n), c = FloatBuffer(count: n * n)
-    for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
+    let a = FloatBuffer(count: n * n)
+    let b = FloatBuffer(count: n * n)
+    let c = FloatBuffer(count: n * n)
+    for i in 0..<(n * n) {
+      a[i] = Float(i % 7) * 0.1
+      b[i] = Float(i % 5) * 0.1
+    }
     var best = Double.infinity
     let clock = ContinuousClock()
     for _ in 0..<5 {

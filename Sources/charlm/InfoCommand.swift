@@ -63,13 +63,18 @@ struct InfoCommand: ParsableCommand {
     let parameters = loaded.model.layout.totalCount
     lines.append(("parameters", "\(grouped(parameters)) (\(grouped(parameters * 4 / 1024)) KiB as float32)"))
     lines.append(
-      ("tokenizer", "unit \(tokenizer.unit.rawValue), normalization \(tokenizer.normalization.rawValue), "
-        + "unknown id \(tokenizer.unknownID.map(String.init) ?? "none")"))
+      (
+        "tokenizer",
+        "unit \(tokenizer.unit.rawValue), normalization \(tokenizer.normalization.rawValue), "
+          + "unknown id \(tokenizer.unknownID.map(String.init) ?? "none")"
+      ))
     let preview = symbols.prefix(previewCount).map(displaySymbol).joined(separator: " ")
     lines.append(("vocabulary", "\(symbols.count) symbols: \(preview)\(symbols.count > previewCount ? " …" : "")"))
     if let counts = SymbolCounts.parse(loaded.file.extraMetadata, vocabularySize: symbols.count) {
       let total = max(counts.reduce(0, +), 1)
-      let top = frequent(counts).map { "\(displaySymbol(symbols[$0.id])) \(fmt(100 * Double($0.count) / Double(total), 1))%" }
+      let top = frequent(counts).map {
+        "\(displaySymbol(symbols[$0.id])) \(fmt(100 * Double($0.count) / Double(total), 1))%"
+      }
       lines.append(("most frequent", top.joined(separator: "  ") + "  (of \(grouped(total)) symbols)"))
     } else {
       lines.append(("most frequent", "not recorded in this file (charlm.symbol_counts)"))
@@ -86,9 +91,12 @@ struct InfoCommand: ParsableCommand {
       }
       lines.append(("training", training))
       lines.append(
-        ("options", "--seq-length \(options.seqLength) --batch-size \(options.batchSize) "
-          + "--learning-rate \(shortest(options.learningRate).shortText) --clip \(shortest(options.clip).shortText) --steps \(options.steps) "
-          + "--val-fraction \(options.valFraction.shortText) --eval-every \(options.evalEvery) --seed \(options.seed)"))
+        (
+          "options",
+          "--seq-length \(options.seqLength) --batch-size \(options.batchSize) "
+            + "--learning-rate \(shortest(options.learningRate).shortText) --clip \(shortest(options.clip).shortText) --steps \(options.steps) "
+            + "--val-fraction \(options.valFraction.shortText) --eval-every \(options.evalEvery) --seed \(options.seed)"
+        ))
     } else {
       lines.append(("training", "no training state in this file (it cannot be resumed)"))
     }

@@ -13,7 +13,8 @@ struct LoadedModel {
     do {
       tokenizer = try Tokenizer(settingsJSON: file.tokenizerJSON, vocabularyJSON: file.vocabularyJSON)
     } catch {
-      throw CLIFailure("\(path) has an invalid tokenizer: \(error); the file is damaged — use the previous copy or retrain")
+      throw CLIFailure(
+        "\(path) has an invalid tokenizer: \(error); the file is damaged — use the previous copy or retrain")
     }
     guard tokenizer.count == file.config.vocabSize else {
       throw CLIFailure(

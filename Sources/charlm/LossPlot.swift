@@ -29,7 +29,8 @@ struct LossPlot {
     validation = Self.monotone(
       records.compactMap { r in r.event == "validation" ? r.valLoss.map { (r.step, $0 / log2) } : nil })
     let all = (train + validation).filter { $0.bits.isFinite }
-    let steps = all.map { Double($0.step) }, bits = all.map(\.bits)
+    let steps = all.map { Double($0.step) }
+    let bits = all.map(\.bits)
     (xDomain, xTick) = Self.niceAxis(min(0, steps.min() ?? 0), steps.max() ?? 1)
     (yDomain, yTick) = Self.niceAxis(bits.min() ?? 0, bits.max() ?? 1)
   }
@@ -81,24 +82,30 @@ struct LossPlot {
     for value in ticks(xDomain, xTick) {
       let px = n(x(value))
       out += "  <line x1=\"\(px)\" y1=\"\(n(top))\" x2=\"\(px)\" y2=\"\(n(plotBottom))\"/>\n"
-      out += "  <line x1=\"\(px)\" y1=\"\(n(plotBottom))\" x2=\"\(px)\" y2=\"\(n(plotBottom + 5))\" stroke=\"black\"/>\n"
-      out += "  <text x=\"\(px)\" y=\"\(n(plotBottom + 19))\" text-anchor=\"middle\" stroke=\"none\">\(label(value, xTick))</text>\n"
+      out +=
+        "  <line x1=\"\(px)\" y1=\"\(n(plotBottom))\" x2=\"\(px)\" y2=\"\(n(plotBottom + 5))\" stroke=\"black\"/>\n"
+      out +=
+        "  <text x=\"\(px)\" y=\"\(n(plotBottom + 19))\" text-anchor=\"middle\" stroke=\"none\">\(label(value, xTick))</text>\n"
     }
     out += "</g>\n<g id=\"y-axis\" stroke=\"#ddd\">\n"
     for value in ticks(yDomain, yTick) {
       let py = n(y(value))
       out += "  <line x1=\"\(n(left))\" y1=\"\(py)\" x2=\"\(n(plotRight))\" y2=\"\(py)\"/>\n"
       out += "  <line x1=\"\(n(left - 5))\" y1=\"\(py)\" x2=\"\(n(left))\" y2=\"\(py)\" stroke=\"black\"/>\n"
-      out += "  <text x=\"\(n(left - 8))\" y=\"\(n(y(value) + 4))\" text-anchor=\"end\" stroke=\"none\">\(label(value, yTick))</text>\n"
+      out +=
+        "  <text x=\"\(n(left - 8))\" y=\"\(n(y(value) + 4))\" text-anchor=\"end\" stroke=\"none\">\(label(value, yTick))</text>\n"
     }
     out += "</g>\n"
-    out += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotRight - left))\" height=\"\(n(plotBottom - top))\" fill=\"none\" stroke=\"black\"/>\n"
+    out +=
+      "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(plotRight - left))\" height=\"\(n(plotBottom - top))\" fill=\"none\" stroke=\"black\"/>\n"
     out += "<text x=\"\(n((left + plotRight) / 2))\" y=\"\(n(height - 14))\" text-anchor=\"middle\">step</text>\n"
-    out += "<text transform=\"translate(20 \(n((top + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\">loss (bits/char)</text>\n"
+    out +=
+      "<text transform=\"translate(20 \(n((top + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\">loss (bits/char)</text>\n"
 
     // Curves.
     if !train.isEmpty {
-      out += "<polyline id=\"train\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(points(train))\"/>\n"
+      out +=
+        "<polyline id=\"train\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(points(train))\"/>\n"
     }
     if !validation.isEmpty {
       out += "<g id=\"validation\" stroke=\"#d62728\" fill=\"#d62728\">\n"
@@ -110,13 +117,17 @@ struct LossPlot {
     }
 
     // Legend, top right inside the plot area.
-    let lx = plotRight - 170, ly = top + 12
+    let lx = plotRight - 170
+    let ly = top + 12
     out += "<g id=\"legend\">\n"
-    out += "  <rect x=\"\(n(lx - 10))\" y=\"\(n(ly - 4))\" width=\"170\" height=\"\(validation.isEmpty ? 26 : 46)\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
-    out += "  <line x1=\"\(n(lx))\" y1=\"\(n(ly + 9))\" x2=\"\(n(lx + 26))\" y2=\"\(n(ly + 9))\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n"
+    out +=
+      "  <rect x=\"\(n(lx - 10))\" y=\"\(n(ly - 4))\" width=\"170\" height=\"\(validation.isEmpty ? 26 : 46)\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n"
+    out +=
+      "  <line x1=\"\(n(lx))\" y1=\"\(n(ly + 9))\" x2=\"\(n(lx + 26))\" y2=\"\(n(ly + 9))\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n"
     out += "  <text x=\"\(n(lx + 34))\" y=\"\(n(ly + 13))\">training loss</text>\n"
     if !validation.isEmpty {
-      out += "  <line x1=\"\(n(lx))\" y1=\"\(n(ly + 29))\" x2=\"\(n(lx + 26))\" y2=\"\(n(ly + 29))\" stroke=\"#d62728\" stroke-width=\"2\"/>\n"
+      out +=
+        "  <line x1=\"\(n(lx))\" y1=\"\(n(ly + 29))\" x2=\"\(n(lx + 26))\" y2=\"\(n(ly + 29))\" stroke=\"#d62728\" stroke-width=\"2\"/>\n"
       out += "  <circle cx=\"\(n(lx + 13))\" cy=\"\(n(ly + 29))\" r=\"3\" fill=\"#d62728\"/>\n"
       out += "  <text x=\"\(n(lx + 34))\" y=\"\(n(ly + 33))\">validation loss</text>\n"
     }

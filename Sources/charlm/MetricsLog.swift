@@ -23,8 +23,12 @@ struct MetricsRecord: Codable, Equatable {
   var charsPerSecond: Double?
 
   enum CodingKeys: String, CodingKey {
-    case event, step, time, trainLoss = "train_loss", valLoss = "val_loss", learningRate = "learning_rate"
-    case gradNorm = "grad_norm", charsPerSecond = "chars_per_second"
+    case event, step, time
+    case trainLoss = "train_loss"
+    case valLoss = "val_loss"
+    case learningRate = "learning_rate"
+    case gradNorm = "grad_norm"
+    case charsPerSecond = "chars_per_second"
   }
 }
 
@@ -68,7 +72,8 @@ final class MetricsLog {
     let fm = FileManager.default
     if !append || !fm.fileExists(atPath: path) {
       guard fm.createFile(atPath: path, contents: nil) else {
-        throw CLIFailure("cannot create the metrics log \(path); check the directory's permissions, or pass --no-metrics")
+        throw CLIFailure(
+          "cannot create the metrics log \(path); check the directory's permissions, or pass --no-metrics")
       }
     }
     guard let handle = FileHandle(forWritingAtPath: path) else {
@@ -93,7 +98,7 @@ final class MetricsLog {
   func handle(_ event: TrainingEvent, learningRate: Float) {
     let now = clock()
     switch event {
-    case let .step(report, rate, _):
+    case .step(let report, let rate, _):
       latest = report
       if rate > 0 && rate.isFinite {
         pendingSymbols += Double(symbolsPerStep)
@@ -110,11 +115,12 @@ final class MetricsLog {
           charsPerSecond: pendingSeconds > 0 ? pendingSymbols / pendingSeconds : nil))
       pendingSymbols = 0
       pendingSeconds = 0
-    case let .validation(step, loss, _):
+    case .validation(let step, let loss, _):
       append(
         MetricsRecord(
           event: "validation", step: step, time: now, trainLoss: latest.map { shortest($0.loss) }, valLoss: loss,
-          learningRate: shortest(learningRate), gradNorm: latest.map { shortest($0.gradientNorm) }, charsPerSecond: nil))
+          learningRate: shortest(learningRate), gradNorm: latest.map { shortest($0.gradientNorm) }, charsPerSecond: nil)
+      )
     }
   }
 
@@ -136,7 +142,8 @@ final class MetricsLog {
       try handle.write(contentsOf: data)
     } catch {
       failed = true
-      eprint("charlm: cannot write the metrics log \(path) (\(error.localizedDescription)); training goes on without it")
+      eprint(
+        "charlm: cannot write the metrics log \(path) (\(error.localizedDescription)); training goes on without it")
     }
   }
 
@@ -149,7 +156,9 @@ final class MetricsLog {
     for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
       if line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) { continue }
       guard let record = try? decoder.decode(MetricsRecord.self, from: Data(line)) else {
-        throw CLIFailure("\(path) line \(index + 1) is not a charlm metrics record; give a .metrics.jsonl file written by charlm train")
+        throw CLIFailure(
+          "\(path) line \(index + 1) is not a charlm metrics record; give a .metrics.jsonl file written by charlm train"
+        )
       }
       records.append(record)
     }

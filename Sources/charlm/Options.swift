@@ -49,15 +49,21 @@ struct ScheduleOptions: ParsableArguments {
   var steps: Int?
   @Option(parsing: .unconditional, help: "Stop after this many seconds of this invocation, saving the model.")
   var maxTime: Double?
-  @Option(parsing: .unconditional, help: "Fraction of the text, at its end, held out for validation (default 0.1; 0 for none).")
+  @Option(
+    parsing: .unconditional,
+    help: "Fraction of the text, at its end, held out for validation (default 0.1; 0 for none).")
   var valFraction: Double?
   @Option(parsing: .unconditional, help: "Validate and save every N steps (default 200; 0: only at the end).")
   var evalEvery: Int?
-  @Option(parsing: .unconditional, help: "Random seed; the same seed reproduces a run exactly (default 1).", transform: parseSeed)
+  @Option(
+    parsing: .unconditional, help: "Random seed; the same seed reproduces a run exactly (default 1).",
+    transform: parseSeed)
   var seed: UInt64?
   @Option(
     parsing: .unconditional,
-    help: "Dropout probability in [0, 1) on the outputs of every layer but the top one, in training only (default 0; with --resume, the saved value unless given).")
+    help:
+      "Dropout probability in [0, 1) on the outputs of every layer but the top one, in training only (default 0; with --resume, the saved value unless given)."
+  )
   var dropout: Float?
 
   func validate() throws {
@@ -69,7 +75,9 @@ struct ScheduleOptions: ParsableArguments {
       throw ValidationError("--learning-rate must be in (0, 10] (got \(learningRate))")
     }
     if let clip, !(clip > 0 && clip.isFinite) { throw ValidationError("--clip must be in (0, ∞) (got \(clip))") }
-    if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw ValidationError("--max-time must be in (0, ∞) seconds (got \(maxTime))") }
+    if let maxTime, !(maxTime > 0 && maxTime.isFinite) {
+      throw ValidationError("--max-time must be in (0, ∞) seconds (got \(maxTime))")
+    }
     if let valFraction, !(valFraction >= 0 && valFraction < 1) {
       throw ValidationError("--val-fraction must be in [0, 1) (got \(valFraction))")
     }

@@ -48,7 +48,8 @@ struct PerplexityCommand: ParsableCommand {
     let natsPerChar = nats / Double(max(scored, 1))
     let bits = natsPerChar / log(2)
     let perplexity = exp(natsPerChar)
-    var line = "\(file): \(scored) symbols scored, \(fmt(natsPerChar, 4)) nats/char, \(fmt(bits, 4)) bits/char, perplexity \(fmt(perplexity, 3))"
+    var line =
+      "\(file): \(scored) symbols scored, \(fmt(natsPerChar, 4)) nats/char, \(fmt(bits, 4)) bits/char, perplexity \(fmt(perplexity, 3))"
     if encoded.unknownCount > 0 {
       let examples = encoded.unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
       line += "; \(encoded.unknownCount) unknown symbols (\(examples.joined(separator: ", ")))"

@@ -32,7 +32,8 @@ struct PlotCommand: ParsableCommand {
     do {
       try Data(plot.svg().utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
     } catch {
-      throw CLIFailure("cannot write \(destination): \(error.localizedDescription); check the directory and its permissions")
+      throw CLIFailure(
+        "cannot write \(destination): \(error.localizedDescription); check the directory and its permissions")
     }
     eprint("charlm: wrote \(destination) (\(plot.train.count) training and \(plot.validation.count) validation points)")
   }

@@ -72,7 +72,7 @@ final class ProgressDisplay {
   func handle(_ event: TrainingEvent) {
     guard style != .quiet else { return }
     switch event {
-    case let .step(report, rate, elapsed):
+    case .step(let report, let rate, let elapsed):
       recentRates.append(rate)
       if recentRates.count > 50 { recentRates.removeFirst() }
       let first = !firstStepSeen
@@ -89,7 +89,7 @@ final class ProgressDisplay {
       } else {
         write(text + "\n")
       }
-    case let .validation(step, loss, improved):
+    case .validation(let step, let loss, let improved):
       lastValidationBits = loss / log(2)
       line(
         "validation at step \(step): loss \(fmt(loss, 4)) nats, \(fmt(loss / log(2), 3)) bits/char, "

@@ -7,7 +7,10 @@ struct ReportingOptions: ParsableArguments {
     help: "Seconds between progress lines when standard error is not a terminal, and between metrics-log lines.")
   var progressInterval: Double = 2
 
-  @Flag(help: "Do not write the metrics log <model>.metrics.jsonl (JSON Lines: step, time, losses, learning rate, gradient norm, symbols/s).")
+  @Flag(
+    help:
+      "Do not write the metrics log <model>.metrics.jsonl (JSON Lines: step, time, losses, learning rate, gradient norm, symbols/s)."
+  )
   var noMetrics = false
 
   func validate() throws {

@@ -25,23 +25,30 @@ struct SampleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Symbols to generate.")
   var length: Int = 500
 
-  @Option(parsing: .unconditional, help: "Sampling temperature: 1 follows the model, lower is more conservative, 0 is greedy.")
+  @Option(
+    parsing: .unconditional, help: "Sampling temperature: 1 follows the model, lower is more conservative, 0 is greedy."
+  )
   var temperature: Float = 1
 
   @Option(parsing: .unconditional, help: "Draw only from the K most likely symbols (0: no limit).")
   var topK: Int = 0
 
-  @Option(parsing: .unconditional, help: "Draw only from the most likely symbols whose probability adds up to P (1: no limit).")
+  @Option(
+    parsing: .unconditional,
+    help: "Draw only from the most likely symbols whose probability adds up to P (1: no limit).")
   var topP: Float = 1
 
   @Option(parsing: .unconditional, help: "Text to continue.")
   var prime: String = ""
 
-  @Option(parsing: .unconditional, help: "Read the text to continue from this UTF-8 file (instead of --prime).", completion: .file())
+  @Option(
+    parsing: .unconditional, help: "Read the text to continue from this UTF-8 file (instead of --prime).",
+    completion: .file())
   var primeFile: String?
 
   @Option(
-    parsing: .unconditional, help: "Random seed; the same seed gives the same text (sample i of --count uses seed + i).",
+    parsing: .unconditional,
+    help: "Random seed; the same seed gives the same text (sample i of --count uses seed + i).",
     transform: parseSeed)
   var seed: UInt64 = 1
 
@@ -50,22 +57,30 @@ struct SampleCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditionalSingleValue,
-    help: "End a sample when its text ends with this string, which is printed (repeatable; \\n and \\t are a newline and a tab).")
+    help:
+      "End a sample when its text ends with this string, which is printed (repeatable; \\n and \\t are a newline and a tab)."
+  )
   var stop: [String] = []
 
   @Option(parsing: .unconditional, help: "Stop generating after this many seconds (per prime with -i).")
   var maxTime: Double?
 
-  @Flag(name: [.customShort("i"), .long], help: "Read a prime per line from standard input and print a continuation of each, until end of input.")
+  @Flag(
+    name: [.customShort("i"), .long],
+    help: "Read a prime per line from standard input and print a continuation of each, until end of input.")
   var interactive = false
 
   func validate() throws {
     try check("--length", length, 0...1_000_000_000)
-    if !(temperature >= 0 && temperature.isFinite) { throw ValidationError("--temperature must be ≥ 0, in [0, ∞) (got \(temperature))") }
+    if !(temperature >= 0 && temperature.isFinite) {
+      throw ValidationError("--temperature must be ≥ 0, in [0, ∞) (got \(temperature))")
+    }
     try check("--top-k", topK, 0...Int.max)
     if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1] (got \(topP))") }
     try check("--count", count, 1...10_000)
-    if let maxTime, !(maxTime > 0 && maxTime.isFinite) { throw ValidationError("--max-time must be positive seconds (got \(maxTime))") }
+    if let maxTime, !(maxTime > 0 && maxTime.isFinite) {
+      throw ValidationError("--max-time must be positive seconds (got \(maxTime))")
+    }
     if stop.contains("") { throw ValidationError("--stop needs a non-empty string") }
     if primeFile != nil && !prime.isEmpty { throw ValidationError("give either --prime or --prime-file, not both") }
     if interactive && (primeFile != nil || !prime.isEmpty) {

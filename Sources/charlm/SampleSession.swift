@@ -24,7 +24,8 @@ struct SampleSession {
     let encoded = try userFacing { try tokenizer.encode(prime, as: UInt32.self) }
     if encoded.unknownCount > 0 {
       let list = encoded.unknownSymbols.keys.sorted().prefix(5).map { "\"\($0)\"" }.joined(separator: ", ")
-      eprint("charlm: the prime has \(encoded.unknownCount) symbol(s) the model does not know (\(list)); they are skipped")
+      eprint(
+        "charlm: the prime has \(encoded.unknownCount) symbol(s) the model does not know (\(list)); they are skipped")
     }
     var ids = encoded.ids.map(Int.init)
     if ids.isEmpty { ids = [tokenizer.vocabulary.id(of: "\n") ?? 0] }
@@ -130,7 +131,9 @@ func unescapeStop(_ text: String) -> String {
       case "n": out.append("\n")
       case "t": out.append("\t")
       case "\\": out.append("\\")
-      default: out.append("\\"); out.append(c)
+      default:
+        out.append("\\")
+        out.append(c)
       }
       escaping = false
     } else if c == "\\" {

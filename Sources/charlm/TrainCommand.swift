@@ -66,7 +66,8 @@ struct TrainCommand: ParsableCommand {
     var options = TrainingOptions()
     if resume {
       guard FileManager.default.fileExists(atPath: model) else {
-        throw CLIFailure("--resume: \(model) does not exist; check the path, or train without --resume to start a new run")
+        throw CLIFailure(
+          "--resume: \(model) does not exist; check the path, or train without --resume to start a new run")
       }
       let loaded = try LoadedModel(path: model)
       guard let savedOptions = Trainer.savedOptions(metadata: loaded.file.extraMetadata) else {
@@ -115,10 +116,12 @@ struct TrainCommand: ParsableCommand {
     if !quiet {
       eprint(
         "charlm: \(corpus): \(ids.count) symbols (\(trainIDs.count) train, \(validationCount) validation), "
-          + "vocabulary \(tokenizer.count)\(tokenizer.unknownID != nil ? " incl. unknown" : ""), unit \(tokenizer.unit.rawValue)")
+          + "vocabulary \(tokenizer.count)\(tokenizer.unknownID != nil ? " incl. unknown" : ""), unit \(tokenizer.unit.rawValue)"
+      )
       eprint(
         "charlm: model \(config.cell.rawValue) E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers)"
-          + (options.dropout > 0 ? " dropout \(options.dropout)\(config.layers == 1 ? " (no effect with one layer)" : "")" : "") + ", "
+          + (options.dropout > 0
+            ? " dropout \(options.dropout)\(config.layers == 1 ? " (no effect with one layer)" : "")" : "") + ", "
           + "\(languageModel.layout.totalCount) parameters; T=\(options.seqLength) B=\(options.batchSize) "
           + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(blasDescription())"
           + (resume ? "; resuming at step \(trainer.step)" : ""))
@@ -148,10 +151,12 @@ struct TrainCommand: ParsableCommand {
       ).write(to: model)
     }
     let summary = try userFacing {
-      try trainer.run(shouldStop: { Interrupts.requested }, checkpoint: save, onEvent: { event in
-        progress.handle(event)
-        metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-      })
+      try trainer.run(
+        shouldStop: { Interrupts.requested }, checkpoint: save,
+        onEvent: { event in
+          progress.handle(event)
+          metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
+        })
     }
     progress.finishLine()
     report(summary, trainer: trainer)
@@ -213,7 +218,9 @@ struct TrainCommand: ParsableCommand {
         }
       var line = "charlm: \(outcome) at step \(summary.steps)"
       if let loss = summary.trainLoss { line += ", train loss \(fmt(Double(loss), 4))" }
-      if let v = summary.validationLoss, let b = valBits { line += ", validation \(fmt(v, 4)) nats (\(fmt(b, 3)) bits/char)" }
+      if let v = summary.validationLoss, let b = valBits {
+        line += ", validation \(fmt(v, 4)) nats (\(fmt(b, 3)) bits/char)"
+      }
       line += ", \(Int(summary.symbolsPerSecond)) sym/s; saved \(model)"
       eprint(line)
     }

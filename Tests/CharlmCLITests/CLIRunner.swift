@@ -45,10 +45,10 @@ enum CLIRunnerError: Error, CustomStringConvertible {
 
   var description: String {
     switch self {
-    case let .executableNotFound(searched):
+    case .executableNotFound(let searched):
       return "the charlm executable was not found; build it with `swift build --build-tests` "
         + "(or set CHARLM_EXECUTABLE). Looked in:\n  " + searched.joined(separator: "\n  ")
-    case let .timedOut(arguments, seconds, stderr):
+    case .timedOut(let arguments, let seconds, let stderr):
       return "charlm \(arguments.joined(separator: " ")) did not finish within \(seconds) s; it was killed. "
         + "stderr so far:\n\(stderr)"
     }

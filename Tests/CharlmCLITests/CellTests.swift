@@ -9,7 +9,8 @@ import Testing
     let dir = try ScratchDirectory("cell-\(cell)")
     let corpus = try dir.write("corpus.txt", text: Corpus.text())
     let model = dir.path("model.safetensors")
-    let report = try train(corpus, model: model, steps: 12, seed: 3, extra: ["--cell", cell, "--layers", "2", "--dropout", "0.2"])
+    let report = try train(
+      corpus, model: model, steps: 12, seed: 3, extra: ["--cell", cell, "--layers", "2", "--dropout", "0.2"])
     #expect(report.steps == 12 && report.val_loss.isFinite)
 
     // The file records the cell; tensors have PyTorch's shapes for it.
@@ -33,7 +34,9 @@ import Testing
     #expect(scored.nats_per_char.isFinite && scored.nats_per_char > 0)
 
     // Resume keeps the saved cell (and dropout) and continues.
-    let resumed = try runOK(["train", corpus, "--model", model, "--resume", "--steps", "14", "--threads", "1", "--json"])
+    let resumed = try runOK([
+      "train", corpus, "--model", model, "--resume", "--steps", "14", "--threads", "1", "--json",
+    ])
     #expect(resumed.stderr.contains("model \(cell)"), "\(resumed)")
     #expect(resumed.stderr.contains("dropout 0.2"), "\(resumed)")
   }

@@ -29,7 +29,9 @@ import Testing
   static let cases: [Case] = [
     Case(name: "missing corpus") { dir in
       let path = dir.path("no-such-corpus.txt")
-      return (["train", path, "--model", dir.path("m.safetensors")] + trainFlags, ["no-such-corpus.txt", "does not exist"])
+      return (
+        ["train", path, "--model", dir.path("m.safetensors")] + trainFlags, ["no-such-corpus.txt", "does not exist"]
+      )
     },
     Case(name: "empty corpus") { dir in
       let path = try dir.write("empty.txt", bytes: [])
@@ -41,7 +43,9 @@ import Testing
     Case(name: "invalid UTF-8") { dir in
       // "héllo " is 7 bytes; 0xFF can never occur in UTF-8.
       let path = try dir.write("latin1.txt", bytes: Array("héllo ".utf8) + [0xFF] + Array(" world\n".utf8))
-      return (["train", path, "--model", dir.path("m.safetensors")] + trainFlags, ["invalid UTF-8", "byte 7", "latin1.txt"])
+      return (
+        ["train", path, "--model", dir.path("m.safetensors")] + trainFlags, ["invalid UTF-8", "byte 7", "latin1.txt"]
+      )
     },
     Case(name: "corpus shorter than one chunk") { dir in
       let path = try dir.write("short.txt", text: "abcdef 我们")
@@ -49,15 +53,24 @@ import Testing
     },
     Case(name: "--hidden-size 0", usageAllowed: true) { dir in
       let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      return (["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--hidden-size", "0"], ["--hidden-size", "0"])
+      return (
+        ["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--hidden-size", "0"],
+        ["--hidden-size", "0"]
+      )
     },
     Case(name: "--val-fraction 1.5", usageAllowed: true) { dir in
       let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      return (["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--val-fraction", "1.5"], ["--val-fraction", "1.5"])
+      return (
+        ["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--val-fraction", "1.5"],
+        ["--val-fraction", "1.5"]
+      )
     },
     Case(name: "--learning-rate -0.1", usageAllowed: true) { dir in
       let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      return (["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--learning-rate", "-0.1"], ["--learning-rate", "-0.1"])
+      return (
+        ["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--learning-rate", "-0.1"],
+        ["--learning-rate", "-0.1"]
+      )
     },
     Case(name: "--top-p 0", usageAllowed: true) { dir in
       (["sample", "--model", dir.path("m.safetensors"), "--top-p", "0"], ["--top-p", "(0, 1]"])
@@ -67,7 +80,9 @@ import Testing
     },
     Case(name: "unknown flag", usageAllowed: true) { dir in
       let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      return (["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--no-such-flag"], ["--no-such-flag"])
+      return (
+        ["train", corpus, "--model", dir.path("m.safetensors")] + trainFlags + ["--no-such-flag"], ["--no-such-flag"]
+      )
     },
     Case(name: "missing model file") { dir in
       (["sample", "--model", dir.path("absent.safetensors")], ["absent.safetensors", "no such file"])
@@ -84,7 +99,10 @@ import Testing
     },
     Case(name: "--resume without a model file") { dir in
       let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      return (["train", corpus, "--model", dir.path("absent.safetensors"), "--resume", "--steps", "20"], ["--resume", "absent.safetensors", "does not exist"])
+      return (
+        ["train", corpus, "--model", dir.path("absent.safetensors"), "--resume", "--steps", "20"],
+        ["--resume", "absent.safetensors", "does not exist"]
+      )
     },
     Case(name: "--resume past the requested steps") { dir in
       let (corpus, model) = try trainedModel(in: dir, steps: 5)

@@ -31,7 +31,9 @@ enum Corpus {
 }
 
 /// The tiny model every test trains: fast even in a debug build.
-let tinyModel = ["--embedding-size", "8", "--hidden-size", "16", "--seq-length", "8", "--batch-size", "2", "--threads", "1"]
+let tinyModel = [
+  "--embedding-size", "8", "--hidden-size", "16", "--seq-length", "8", "--batch-size", "2", "--threads", "1",
+]
 
 /// Keys `train --json` promises.
 struct TrainReport: Decodable {
@@ -72,7 +74,8 @@ func runOK(
   _ arguments: [String], timeout: Double = 30, sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> CLIResult {
   let result = try CLIRunner.run(arguments, timeout: timeout)
-  try #require(result.succeeded, "charlm \(arguments.joined(separator: " ")) failed: \(result)", sourceLocation: sourceLocation)
+  try #require(
+    result.succeeded, "charlm \(arguments.joined(separator: " ")) failed: \(result)", sourceLocation: sourceLocation)
   return result
 }
 
@@ -91,7 +94,9 @@ func train(
 }
 
 /// Signs of a crash rather than a handled error.
-let crashMarkers = ["Fatal error", "Stack dump", "Current stack trace", "backtrace", "Segmentation fault", "💣", "Illegal instruction"]
+let crashMarkers = [
+  "Fatal error", "Stack dump", "Current stack trace", "backtrace", "Segmentation fault", "💣", "Illegal instruction",
+]
 
 /// Requires a handled failure: non-zero exit (not a signal), nothing on standard output,
 /// standard error one line `Error: …` containing every string in `mentions` — or, when

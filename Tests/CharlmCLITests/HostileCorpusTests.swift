@@ -24,7 +24,8 @@ import Testing
     let offset = try #require(Int(digits), "no offset in \(line)")
     #expect(String(validating: bytes[..<offset], as: UTF8.self) != nil, "bytes before \(offset) are not valid")
     for length in 1...4 where offset + length <= bytes.count {
-      #expect(String(validating: bytes[offset..<(offset + length)], as: UTF8.self) == nil, "a character starts at \(offset)")
+      #expect(
+        String(validating: bytes[offset..<(offset + length)], as: UTF8.self) == nil, "a character starts at \(offset)")
     }
   }
 
@@ -53,7 +54,8 @@ import Testing
     let model = dir.path("m.safetensors")
     let started = Date()
     let result = try runOK(
-      ["train", corpus, "--model", model] + tinyModel + ["--steps", "3", "--val-fraction", "0.0001", "--json"], timeout: 120)
+      ["train", corpus, "--model", model] + tinyModel + ["--steps", "3", "--val-fraction", "0.0001", "--json"],
+      timeout: 120)
     let report = try lastJSONLine(result, as: TrainReport.self, keys: ["steps", "train_loss", "val_loss"])
     #expect(report.steps == 3 && report.val_loss.isFinite)
     print("[hostile corpus] 5 MB one line | trains in \(Int(Date().timeIntervalSince(started))) s")
@@ -62,7 +64,8 @@ import Testing
   }
 
   /// A text file that cannot be opened. Root opens any file, so the test cannot run as root.
-  @Test(.enabled(if: getuid() != 0, "runs as root: chmod 000 does not stop root from reading, so there is nothing to test"))
+  @Test(
+    .enabled(if: getuid() != 0, "runs as root: chmod 000 does not stop root from reading, so there is nothing to test"))
   func unreadableCorpus() throws {
     let dir = try ScratchDirectory("unreadable")
     let corpus = try dir.write("secret.txt", text: Corpus.text())
@@ -82,8 +85,14 @@ import Testing
       ("directory as model (sample)", ["sample", "--model", dir.url.path], ["is a directory"]),
       ("directory as model (perplexity)", ["perplexity", "--model", dir.url.path, corpus], ["is a directory"]),
       ("directory as text (perplexity)", ["perplexity", "--model", model, dir.url.path], ["is a directory"]),
-      ("directory as output (train)", ["train", corpus, "--model", dir.url.path] + tinyModel + ["--steps", "2"], ["--model", "is a directory"]),
-      ("model in a missing directory (train)", ["train", corpus, "--model", dir.path("nowhere/m.safetensors")] + tinyModel, ["nowhere", "does not exist"]),
+      (
+        "directory as output (train)", ["train", corpus, "--model", dir.url.path] + tinyModel + ["--steps", "2"],
+        ["--model", "is a directory"]
+      ),
+      (
+        "model in a missing directory (train)",
+        ["train", corpus, "--model", dir.path("nowhere/m.safetensors")] + tinyModel, ["nowhere", "does not exist"]
+      ),
     ]
     for (name, arguments, mentions) in cases {
       let result = try CLIRunner.run(arguments)

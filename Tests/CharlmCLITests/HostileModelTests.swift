@@ -20,7 +20,9 @@ import Testing
     (0..<8).reduce(0) { $0 | Int(bytes[$1]) << (8 * $1) }
   }
 
-  static func edited(_ archive: SafeTensorsArchive, _ edit: (inout SafeTensorsArchive) throws -> Void) rethrows -> [UInt8] {
+  static func edited(_ archive: SafeTensorsArchive, _ edit: (inout SafeTensorsArchive) throws -> Void) rethrows
+    -> [UInt8]
+  {
     var copy = archive
     try edit(&copy)
     return copy.encoded()
@@ -57,7 +59,8 @@ import Testing
     Mutation(name: "charlm.format_version \"2\"", mentions: ["format version 2", "reads version 1"]) { _, archive in
       edited(archive) { $0.metadata["charlm.format_version"] = "2" }
     },
-    Mutation(name: "no charlm metadata (plain safetensors)", mentions: ["not a charlm model", "format_version"]) { _, archive in
+    Mutation(name: "no charlm metadata (plain safetensors)", mentions: ["not a charlm model", "format_version"]) {
+      _, archive in
       edited(archive) { $0.metadata = [:] }
     },
     Mutation(name: "charlm.config not JSON", mentions: ["charlm.config"]) { _, archive in
@@ -65,7 +68,8 @@ import Testing
     },
     Mutation(name: "charlm.config absurd size", mentions: ["charlm.config", "absurdly large"]) { _, archive in
       edited(archive) {
-        $0.metadata["charlm.config"] = #"{"cell":"lstm","embedding_size":8,"hidden_size":16777216,"layers":64,"vocab_size":68}"#
+        $0.metadata["charlm.config"] =
+          #"{"cell":"lstm","embedding_size":8,"hidden_size":16777216,"layers":64,"vocab_size":68}"#
       }
     },
     Mutation(name: "missing tensor", mentions: ["rnn.bias_hh_l0", "missing"]) { _, archive in
@@ -80,12 +84,14 @@ import Testing
     Mutation(name: "stray tensor", mentions: ["rnn.weight_ih_l1", "not part of"]) { _, archive in
       try edited(archive) { $0.tensors["rnn.weight_ih_l1"] = try #require($0.tensors["rnn.weight_ih_l0"]) }
     },
-    Mutation(name: "vocabulary shorter than V", mentions: ["vocabulary has", "symbols but its tensors have"]) { _, archive in
+    Mutation(name: "vocabulary shorter than V", mentions: ["vocabulary has", "symbols but its tensors have"]) {
+      _, archive in
       try edited(archive) {
         let vocab = try #require($0.metadata["charlm.vocab"])
         var symbols = try #require(try JSONSerialization.jsonObject(with: Data(vocab.utf8)) as? [String])
         symbols.removeLast()
-        $0.metadata["charlm.vocab"] = String(decoding: try JSONSerialization.data(withJSONObject: symbols), as: UTF8.self)
+        $0.metadata["charlm.vocab"] = String(
+          decoding: try JSONSerialization.data(withJSONObject: symbols), as: UTF8.self)
       }
     },
     Mutation(name: "vocabulary not a JSON array", mentions: ["invalid tokenizer"]) { _, archive in
@@ -98,13 +104,14 @@ import Testing
 
   /// One trained model shared by every case (trained once, lazily; read-only afterwards, so
   /// sharing it across concurrently running cases is safe).
-  nonisolated(unsafe) static let good: Result<(dir: ScratchDirectory, corpus: String, model: String), any Error> = Result {
-    let dir = try ScratchDirectory("hostile-models")
-    let corpus = try dir.write("corpus.txt", text: Corpus.text())
-    let model = dir.path("good.safetensors")
-    try train(corpus, model: model, steps: 3)
-    return (dir, corpus, model)
-  }
+  nonisolated(unsafe) static let good: Result<(dir: ScratchDirectory, corpus: String, model: String), any Error> =
+    Result {
+      let dir = try ScratchDirectory("hostile-models")
+      let corpus = try dir.write("corpus.txt", text: Corpus.text())
+      let model = dir.path("good.safetensors")
+      try train(corpus, model: model, steps: 3)
+      return (dir, corpus, model)
+    }
 
   @Test(arguments: mutations)
   func damagedFileFailsWithOneLine(_ mutation: Mutation) throws {

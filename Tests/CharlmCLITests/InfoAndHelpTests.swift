@@ -19,7 +19,9 @@ import Testing
 
     let json = try runOK(["info", model, "--json"])
     let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-    for key in ["model", "config", "parameters", "tokenizer", "vocabulary", "symbol_counts", "most_frequent", "training"] {
+    for key in [
+      "model", "config", "parameters", "tokenizer", "vocabulary", "symbol_counts", "most_frequent", "training",
+    ] {
       #expect(object[key] != nil, "key \(key) missing")
     }
     let vocabulary = try #require(object["vocabulary"] as? [String])

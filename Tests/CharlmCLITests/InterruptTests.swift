@@ -54,7 +54,9 @@ import Testing
 
     // --resume continues from the saved step to the requested total.
     let target = savedStep + 15
-    let resumed = try runOK(["train", corpus, "--model", model, "--resume", "--steps", "\(target)", "--threads", "1", "--json"])
+    let resumed = try runOK([
+      "train", corpus, "--model", model, "--resume", "--steps", "\(target)", "--threads", "1", "--json",
+    ])
     #expect(resumed.stderr.contains("resuming at step \(savedStep)"), "\(resumed)")
     let final = try lastJSONLine(
       resumed, as: TrainReport.self, keys: ["steps", "train_loss", "val_loss", "val_bits_per_char", "chars_per_second"])

@@ -25,27 +25,36 @@ import Testing
     #expect(path.hasSuffix("m.safetensors.metrics.jsonl"))
     let clock = FakeClock()
     do {
-      let log = try MetricsLog(path: path, append: false, interval: 2, totalSteps: 20, symbolsPerStep: 100, clock: { clock.seconds })
+      let log = try MetricsLog(
+        path: path, append: false, interval: 2, totalSteps: 20, symbolsPerStep: 100, clock: { clock.seconds })
       feed(log, clock: clock)
     }
     var records = try MetricsLog.read(path: path)
     #expect(records.map(\.event) == ["step", "step", "validation", "step"])
     #expect(records.map(\.step) == [1, 5, 5, 9])
-    #expect(records[0] == MetricsRecord(
-      event: "step", step: 1, time: 0.5, trainLoss: 1, valLoss: nil, learningRate: 0.002, gradNorm: 0.25, charsPerSecond: 200))
+    #expect(
+      records[0]
+        == MetricsRecord(
+          event: "step", step: 1, time: 0.5, trainLoss: 1, valLoss: nil, learningRate: 0.002, gradNorm: 0.25,
+          charsPerSecond: 200))
     #expect(records[1].time == 2.5 && records[1].charsPerSecond == 200 && records[1].trainLoss == 5)
-    #expect(records[2] == MetricsRecord(
-      event: "validation", step: 5, time: 2.5, trainLoss: 5, valLoss: 1.5, learningRate: 0.002, gradNorm: 0.25, charsPerSecond: nil))
+    #expect(
+      records[2]
+        == MetricsRecord(
+          event: "validation", step: 5, time: 2.5, trainLoss: 5, valLoss: 1.5, learningRate: 0.002, gradNorm: 0.25,
+          charsPerSecond: nil))
 
     // The raw line: the documented keys, snake_case, nothing else.
     let firstLine = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")[0]
     #expect(
       firstLine
-        == #"{"chars_per_second":200,"event":"step","grad_norm":0.25,"learning_rate":0.002,"step":1,"time":0.5,"train_loss":1}"#)
+        == #"{"chars_per_second":200,"event":"step","grad_norm":0.25,"learning_rate":0.002,"step":1,"time":0.5,"train_loss":1}"#
+    )
 
     // A resumed run appends; a new run starts afresh.
     do {
-      let log = try MetricsLog(path: path, append: true, interval: 2, totalSteps: 20, symbolsPerStep: 100, clock: { clock.seconds })
+      let log = try MetricsLog(
+        path: path, append: true, interval: 2, totalSteps: 20, symbolsPerStep: 100, clock: { clock.seconds })
       feed(log, firstStep: 11, clock: clock)
     }
     records = try MetricsLog.read(path: path)
@@ -57,7 +66,8 @@ import Testing
   @Test("a line that is not a record is reported with its number")
   func badLine() throws {
     let dir = try ScratchDirectory("metrics-bad")
-    let path = try dir.write("x.jsonl", text: #"{"event":"step","step":1,"time":0,"learning_rate":0.1}"# + "\nnot json\n")
+    let path = try dir.write(
+      "x.jsonl", text: #"{"event":"step","step":1,"time":0,"learning_rate":0.1}"# + "\nnot json\n")
     #expect(throws: CLIFailure.self) { try MetricsLog.read(path: path) }
     do { _ = try MetricsLog.read(path: path) } catch { #expect("\(error)".contains("line 2")) }
   }

@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
+@testable import charlm
+
 #if canImport(FoundationXML)
   import FoundationXML
 #endif
-
-@testable import charlm
 
 /// `charlm plot`: the SVG is well-formed XML and its points map back to the logged losses.
 @Suite struct PlotTests {
@@ -39,11 +39,17 @@ import Testing
     let plot = LossPlot(records: Self.records, title: "Loss <of> \"tiny\" & co")
     let svg = plot.svg()
     // Coordinates are written with 2 decimals: back in data units that is at most this far off.
-    let stepTolerance = 0.005 / (plot.width - plot.left - plot.right) * (plot.xDomain.upperBound - plot.xDomain.lowerBound) * 1.01
-    let bitsTolerance = 0.005 / (plot.height - plot.top - plot.bottom) * (plot.yDomain.upperBound - plot.yDomain.lowerBound) * 1.01
+    let stepTolerance =
+      0.005 / (plot.width - plot.left - plot.right) * (plot.xDomain.upperBound - plot.xDomain.lowerBound) * 1.01
+    let bitsTolerance =
+      0.005 / (plot.height - plot.top - plot.bottom) * (plot.yDomain.upperBound - plot.yDomain.lowerBound) * 1.01
     func unmap(_ x: Double, _ y: Double) -> (step: Double, bits: Double) {
-      let step = plot.xDomain.lowerBound + (x - plot.left) / (plot.width - plot.left - plot.right) * (plot.xDomain.upperBound - plot.xDomain.lowerBound)
-      let bits = plot.yDomain.lowerBound + (plot.height - plot.bottom - y) / (plot.height - plot.top - plot.bottom) * (plot.yDomain.upperBound - plot.yDomain.lowerBound)
+      let step =
+        plot.xDomain.lowerBound + (x - plot.left) / (plot.width - plot.left - plot.right)
+        * (plot.xDomain.upperBound - plot.xDomain.lowerBound)
+      let bits =
+        plot.yDomain.lowerBound + (plot.height - plot.bottom - y) / (plot.height - plot.top - plot.bottom)
+        * (plot.yDomain.upperBound - plot.yDomain.lowerBound)
       return (step, bits)
     }
     let expectedTrain = Self.records.compactMap { r in r.trainLoss.map { (Double(r.step), $0 / log(2.0)) } }
@@ -101,13 +107,18 @@ import Testing
     }
     // Every point inside the plot area.
     let points = pairs(try #require(trainPoints)) + pairs(try #require(validationPoints))
-    #expect(points.allSatisfy { $0.0 >= plot.left && $0.0 <= plot.width - plot.right && $0.1 >= plot.top && $0.1 <= plot.height - plot.bottom })
+    #expect(
+      points.allSatisfy {
+        $0.0 >= plot.left && $0.0 <= plot.width - plot.right && $0.1 >= plot.top && $0.1 <= plot.height - plot.bottom
+      })
   }
 
   @Test("a run resumed from an earlier save: later records replace the steps they repeat")
   func resumedRunsReplace() {
     func step(_ s: Int, _ loss: Double) -> MetricsRecord {
-      MetricsRecord(event: "step", step: s, time: 0, trainLoss: loss, valLoss: nil, learningRate: 0.1, gradNorm: 1, charsPerSecond: 1)
+      MetricsRecord(
+        event: "step", step: s, time: 0, trainLoss: loss, valLoss: nil, learningRate: 0.1, gradNorm: 1,
+        charsPerSecond: 1)
     }
     let plot = LossPlot(records: [step(1, 4), step(10, 3), step(20, 2.5), step(15, 2.8), step(25, 2)], title: "t")
     #expect(plot.train.map(\.step) == [1, 10, 15, 25])

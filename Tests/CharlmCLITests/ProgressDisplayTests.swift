@@ -12,9 +12,12 @@ import Testing
     var events: [TrainingEvent] = []
     for step in 1...20 {
       let loss = Float(4.0 - 0.1 * Double(step))
-      let report = Trainer.StepReport(step: step, loss: step == 13 ? .nan : loss, gradientNorm: 1.5, skipped: step == 13)
+      let report = Trainer.StepReport(
+        step: step, loss: step == 13 ? .nan : loss, gradientNorm: 1.5, skipped: step == 13)
       events.append(.step(report, symbolsPerSecond: 1000 / 0.3, elapsedSeconds: 0.3 * Double(step)))
-      if step % 10 == 0 { events.append(.validation(step: step, loss: 3.0 - 0.1 * Double(step / 10), improved: step == 10)) }
+      if step % 10 == 0 {
+        events.append(.validation(step: step, loss: 3.0 - 0.1 * Double(step / 10), improved: step == 10))
+      }
     }
     return events
   }
@@ -50,7 +53,9 @@ import Testing
     let redraws = text.components(separatedBy: "\r").dropFirst()
     #expect(redraws.allSatisfy { $0.hasPrefix("step ") && $0.contains("\u{1B}[K") })
     // The validation at step 10 comes after the live line was ended with a newline.
-    #expect(text.contains("\u{1B}[K\nvalidation at step 10: loss 2.9000 nats, 4.184 bits/char, perplexity 18.17  (best so far; saved)\n"))
+    #expect(
+      text.contains(
+        "\u{1B}[K\nvalidation at step 10: loss 2.9000 nats, 4.184 bits/char, perplexity 18.17  (best so far; saved)\n"))
     #expect(text.hasSuffix("\n"))
     #expect(!text.contains("\n\n"))
   }

@@ -8,7 +8,9 @@ import Testing
 /// Needs `python3` with `torch` and `safetensors`. Where they are missing the suite is skipped
 /// (Swift Testing reports it as skipped with the comment below) rather than failed: CI needs no
 /// PyTorch, as with the golden fixtures.
-@Suite(.enabled(if: PyTorch.available, "python3 with torch and safetensors is not installed; the PyTorch round trip is not tested"))
+@Suite(
+  .enabled(
+    if: PyTorch.available, "python3 with torch and safetensors is not installed; the PyTorch round trip is not tested"))
 struct PyTorchRoundTripTests {
   /// Agreement asked for: 1e-4 relative in nats/char (measured: about 2e-9).
   static let tolerance = 1e-4
@@ -34,7 +36,9 @@ struct PyTorchRoundTripTests {
 
   static func expectAgreement(_ swift: PerplexityReport, _ python: PerplexityReport, _ label: String) {
     let relative = abs(swift.nats_per_char - python.nats_per_char) / python.nats_per_char
-    print("[pytorch] \(label): charlm \(swift.nats_per_char) nats/char, PyTorch \(python.nats_per_char); relative difference \(relative)")
+    print(
+      "[pytorch] \(label): charlm \(swift.nats_per_char) nats/char, PyTorch \(python.nats_per_char); relative difference \(relative)"
+    )
     #expect(swift.chars == python.chars && swift.unknown == python.unknown, "\(label): \(swift) vs \(python)")
     #expect(relative <= tolerance, "\(label): charlm \(swift.nats_per_char) vs PyTorch \(python.nats_per_char)")
   }
@@ -71,7 +75,9 @@ enum PyTorch {
   /// The package root, from this file's path.
   static let root: URL = {
     var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+    while directory.path != "/"
+      && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path)
+    {
       directory.deleteLastPathComponent()
     }
     return directory
@@ -82,7 +88,9 @@ enum PyTorch {
   /// True when `python3 -c "import torch, safetensors"` succeeds.
   static let available: Bool = (try? python(["-c", "import torch, safetensors"]).status) == 0
 
-  static func python(_ arguments: [String], timeout: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+  static func python(_ arguments: [String], timeout: Double = 120) throws -> (
+    status: Int32, stdout: String, stderr: String
+  ) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3"] + arguments
@@ -93,7 +101,10 @@ enum PyTorch {
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let (out, err) = (try FileHandle(forWritingTo: outURL), try FileHandle(forWritingTo: errURL))
-    defer { try? out.close(); try? err.close() }
+    defer {
+      try? out.close()
+      try? err.close()
+    }
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
@@ -111,7 +122,8 @@ enum PyTorch {
   /// Runs a charlm_torch.py command and decodes its last stdout line.
   static func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> PerplexityReport {
     let result = try python([script] + arguments)
-    try #require(result.status == 0, "charlm_torch.py \(arguments) failed:\n\(result.stderr)", sourceLocation: sourceLocation)
+    try #require(
+      result.status == 0, "charlm_torch.py \(arguments) failed:\n\(result.stderr)", sourceLocation: sourceLocation)
     let line = try #require(CLIResult.lines(result.stdout).last, "no output", sourceLocation: sourceLocation)
     return try JSONDecoder().decode(PerplexityReport.self, from: Data(line.utf8))
   }

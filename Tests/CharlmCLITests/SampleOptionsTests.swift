@@ -34,7 +34,10 @@ import Testing
     #expect(generated.hasSuffix("e") || generated.hasSuffix("\n"), "\(output.debugDescription)")
     #expect(!generated.dropLast().contains("e") && !generated.dropLast().contains("\n"), "\(output.debugDescription)")
     let three = try sample(["--length", "400", "--stop", "e", "--count", "3"])
-    #expect(three.split(separator: "\n\n", omittingEmptySubsequences: false).allSatisfy { $0.hasSuffix("e") || $0.hasSuffix("e\n") })
+    #expect(
+      three.split(separator: "\n\n", omittingEmptySubsequences: false).allSatisfy {
+        $0.hasSuffix("e") || $0.hasSuffix("e\n")
+      })
   }
 
   @Test("--prime-file gives what --prime gives")

@@ -62,11 +62,16 @@ import Testing
     #expect(seconds < 1, "took \(seconds) s to exit after the second SIGINT")
     #expect(!result.uncaughtSignal && result.status == 130, "\(result)")
     #expect(result.stderr.contains("interrupted again; exiting now"), "\(result)")
-    #expect(!result.stderr.contains("Error: interrupted at step"), "the first interrupt's save finished first: \(result)")
+    #expect(
+      !result.stderr.contains("Error: interrupted at step"), "the first interrupt's save finished first: \(result)")
     for marker in crashMarkers { #expect(!result.stderr.contains(marker), "\(result)") }
     try Self.loads(model, corpus)
-    let temporaries = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix(".model.safetensors.tmp-") }
-    print("[sigint twice] exit \(result.status) after \(Int(seconds * 1000)) ms; \(temporaries.count) temp file(s) left; last line: \(result.stderrLines.last ?? "")")
+    let temporaries = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter {
+      $0.hasPrefix(".model.safetensors.tmp-")
+    }
+    print(
+      "[sigint twice] exit \(result.status) after \(Int(seconds * 1000)) ms; \(temporaries.count) temp file(s) left; last line: \(result.stderrLines.last ?? "")"
+    )
     #expect(try Self.strayFiles(in: dir).isEmpty)
   }
 
@@ -91,8 +96,12 @@ import Testing
       #expect(result.uncaughtSignal && result.status == SIGKILL, "round \(round): \(result)")
       let exists = FileManager.default.fileExists(atPath: model)
       if exists { try Self.loads(model, corpus) }
-      let temporaries = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix(".model.safetensors.tmp-") }
-      outcomes.append("round \(round): killed after \(delay / 1000) ms, model \(exists ? "loads" : "absent"), \(temporaries.count) stale temp file(s)")
+      let temporaries = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter {
+        $0.hasPrefix(".model.safetensors.tmp-")
+      }
+      outcomes.append(
+        "round \(round): killed after \(delay / 1000) ms, model \(exists ? "loads" : "absent"), \(temporaries.count) stale temp file(s)"
+      )
       #expect(try Self.strayFiles(in: dir).isEmpty, "round \(round)")
     }
     print("[sigkill] " + outcomes.joined(separator: "; "))
@@ -101,7 +110,9 @@ import Testing
     let stale = dir.path(".model.safetensors.tmp-999999999-deadbeef")
     _ = FileManager.default.createFile(atPath: stale, contents: Data([1, 2, 3]))
     try runOK(["train", corpus, "--model", model] + Self.flags + ["--steps", "2", "--quiet"], timeout: 60)
-    let left = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix(".model.safetensors.tmp-") }
+    let left = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter {
+      $0.hasPrefix(".model.safetensors.tmp-")
+    }
     #expect(left.isEmpty, "stale temporary files left: \(left)")
     try Self.loads(model, corpus)
   }

@@ -15,7 +15,9 @@ enum Snapshot {
   static var updating: Bool { ProcessInfo.processInfo.environment["CHARLM_UPDATE_SNAPSHOTS"] == "1" }
 
   /// Expects `actual` to equal the snapshot `name`, showing the first differing line.
-  static func expectMatches(_ actual: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  static func expectMatches(_ actual: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation)
+    throws
+  {
     let url = directory().appendingPathComponent(name)
     if updating {
       try FileManager.default.createDirectory(at: directory(), withIntermediateDirectories: true)

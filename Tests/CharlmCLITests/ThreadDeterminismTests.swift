@@ -39,6 +39,7 @@ import Testing
     let resumed = try Self.run(corpus, c, steps: 20, resume: true)
     #expect(resumed.steps == 20)
     #expect(resumed.val_loss == first.val_loss, "val_loss \(resumed.val_loss) vs \(first.val_loss)")
-    #expect(bytesA == (try Data(contentsOf: URL(fileURLWithPath: c))), "10 + resume 10 differs from 20 with --threads 2")
+    #expect(
+      bytesA == (try Data(contentsOf: URL(fileURLWithPath: c))), "10 + resume 10 differs from 20 with --threads 2")
   }
 }

@@ -73,7 +73,9 @@ import Testing
 
   @Test("large inputs give finite, saturated results", arguments: [Float(100), 1e4, 1e30, -100, -1e4, -1e30])
   func saturation(x: Float) {
-    let e = FastMath.exp(x), s = FastMath.sigmoid(x), t = FastMath.tanh(x)
+    let e = FastMath.exp(x)
+    let s = FastMath.sigmoid(x)
+    let t = FastMath.tanh(x)
     #expect(e.isFinite && e >= 0, "exp(\(x)) = \(e)")
     #expect(s.isFinite && t.isFinite, "sigmoid(\(x)) = \(s), tanh(\(x)) = \(t)")
     if x > 0 {

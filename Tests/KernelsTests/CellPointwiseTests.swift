@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 /// The fused GRU and RNN kernels against their naive references, including a ragged tail
 /// (H not a multiple of 8) and in-place use.
@@ -13,22 +13,28 @@ import TestSupport
   func gru(hidden H: Int) {
     let B = 3
     var rng = SeededGenerator(seed: UInt64(H))
-    let gx = Self.random(B * 3 * H, &rng), gh = Self.random(B * 3 * H, &rng)
-    let bih = Self.random(3 * H, &rng), bhh = Self.random(3 * H, &rng)
-    let hPrev = Self.random(B * H, &rng, scale: 1), dh = Self.random(B * H, &rng, scale: 1)
+    let gx = Self.random(B * 3 * H, &rng)
+    let gh = Self.random(B * 3 * H, &rng)
+    let bih = Self.random(3 * H, &rng)
+    let bhh = Self.random(3 * H, &rng)
+    let hPrev = Self.random(B * H, &rng, scale: 1)
+    let dh = Self.random(B * H, &rng, scale: 1)
     let dPrev0 = Self.random(B * H, &rng, scale: 1)
 
     var (fx, fh, fOut) = (gx, gh, [Float](repeating: 0, count: B * H))
     var (nx, nh, nOut) = (gx, gh, [Float](repeating: 0, count: B * H))
-    GRUPointwise.forward(inputGates: &fx, hiddenGates: &fh, biasIH: bih, biasHH: bhh, hPrev: hPrev, h: &fOut, batch: B, hidden: H)
-    GRUPointwise.forwardNaive(inputGates: &nx, hiddenGates: &nh, biasIH: bih, biasHH: bhh, hPrev: hPrev, h: &nOut, batch: B, hidden: H)
+    GRUPointwise.forward(
+      inputGates: &fx, hiddenGates: &fh, biasIH: bih, biasHH: bhh, hPrev: hPrev, h: &fOut, batch: B, hidden: H)
+    GRUPointwise.forwardNaive(
+      inputGates: &nx, hiddenGates: &nh, biasIH: bih, biasHH: bhh, hPrev: hPrev, h: &nOut, batch: B, hidden: H)
     // FastMath vs libm: ≤ 3e-7 absolute per activation, a few ulps after the blend.
     expectClose(fx, nx.map(Double.init), tolerance: 1e-6, floor: 1, "r, z, n")
     expectClose(fh, nh.map(Double.init), tolerance: 1e-6, floor: 1, "hidden gates")
     expectClose(fOut, nOut.map(Double.init), tolerance: 1e-6, floor: 1, "h")
 
     // In place (h == hPrev), as the Generator uses it.
-    var inPlace = hPrev, (ix, ih) = (gx, gh)
+    var inPlace = hPrev
+    var (ix, ih) = (gx, gh)
     inPlace.withUnsafeMutableBufferPointer { h in
       GRUPointwise.forward(
         inputGates: &ix, hiddenGates: &ih, biasIH: bih, biasHH: bhh, hPrev: h.baseAddress!, h: h.baseAddress!,
@@ -54,7 +60,9 @@ import TestSupport
   func rnn(hidden H: Int) {
     let B = 3
     var rng = SeededGenerator(seed: 100 + UInt64(H))
-    let pre = Self.random(B * H, &rng, scale: 4), bias = Self.random(H, &rng), dh = Self.random(B * H, &rng)
+    let pre = Self.random(B * H, &rng, scale: 4)
+    let bias = Self.random(H, &rng)
+    let dh = Self.random(B * H, &rng)
     var (fast, naive) = ([Float](repeating: 0, count: B * H), [Float](repeating: 0, count: B * H))
     RNNPointwise.forward(preActivation: pre, bias: bias, h: &fast, batch: B, hidden: H)
     RNNPointwise.forwardNaive(preActivation: pre, bias: bias, h: &naive, batch: B, hidden: H)

@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 /// The fused SIMD LSTM step against its scalar references, for H with and without a tail of
 /// fewer than eight lanes.
@@ -25,7 +25,9 @@ import TestSupport
       func values(_ n: Int, scale: Float) -> [Float] {
         (0..<n).map { _ in rng.nextStandardNormal() * scale } + Array(repeating: Self.sentinel, count: Self.guardCount)
       }
-      func empty(_ n: Int) -> [Float] { Array(repeating: 0, count: n) + Array(repeating: Self.sentinel, count: Self.guardCount) }
+      func empty(_ n: Int) -> [Float] {
+        Array(repeating: 0, count: n) + Array(repeating: Self.sentinel, count: Self.guardCount)
+      }
       gates = values(B * 4 * H, scale: 2)  // pre-activations spanning the non-linear range
       bias = values(4 * H, scale: 0.5)
       cPrev = values(B * H, scale: 1.5)
@@ -55,8 +57,9 @@ import TestSupport
 
   static func expectGuardsIntact(_ step: Step, sourceLocation: SourceLocation = #_sourceLocation) {
     for (name, values) in step.outputs {
-      #expect(values.suffix(Step.guardCount).allSatisfy { $0 == Step.sentinel },
-              "\(name): written past its end", sourceLocation: sourceLocation)
+      #expect(
+        values.suffix(Step.guardCount).allSatisfy { $0 == Step.sentinel },
+        "\(name): written past its end", sourceLocation: sourceLocation)
     }
   }
 
@@ -90,8 +93,9 @@ import TestSupport
     Self.expectGuardsIntact(fast)
   }
 
-  @Test("forward with c aliasing cPrev (the generator's in-place update) equals separate buffers",
-        arguments: [Shape(batch: 1, hidden: 13), Shape(batch: 3, hidden: 32)])
+  @Test(
+    "forward with c aliasing cPrev (the generator's in-place update) equals separate buffers",
+    arguments: [Shape(batch: 1, hidden: 13), Shape(batch: 3, hidden: 32)])
   func inPlaceCell(shape: Shape) {
     var separate = Step(shape, seed: 99)
     var (gates, cell, tanhC, h) = (separate.gates, separate.cPrev, separate.tanhC, separate.h)

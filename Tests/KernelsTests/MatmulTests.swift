@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 /// `matmul` (BLAS) against `matmulNaive` (three loops in Double), its specification.
 @Suite struct MatmulTests {
@@ -49,7 +49,8 @@ import TestSupport
     var c0 = matrix(rows: c.m, columns: c.n, pad: c.pad, rng: &rng).map { $0.isNaN ? 12345 : $0 }
     if c.beta == 0 { c0 = c0.map { $0 == 12345 ? $0 : .nan } }  // beta = 0 must not read c
     let (lda, ldb, ldc) = (aColumns + c.pad, bColumns + c.pad, c.n + c.pad)
-    var fast = c0, naive = c0
+    var fast = c0
+    var naive = c0
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         fast.withUnsafeMutableBufferPointer { out in
@@ -81,8 +82,9 @@ import TestSupport
     }
   }
 
-  @Test("k = 0 scales c by beta (and beta = 0 clears it, even over NaN)",
-        arguments: [Float(0), 1, -2.5])
+  @Test(
+    "k = 0 scales c by beta (and beta = 0 clears it, even over NaN)",
+    arguments: [Float(0), 1, -2.5])
   func emptyInnerDimension(beta: Float) {
     let c = Case(m: 5, n: 3, k: 0, alpha: 3, beta: beta, pad: 2)
     let (fast, naive, ldc) = Self.run(c)
@@ -100,10 +102,12 @@ import TestSupport
     var rng = SeededGenerator(seed: 3)
     let (m, n, lda) = (13, 9, 11)
     let a = (0..<(m * lda)).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    let xCount = transposed ? m : n, yCount = transposed ? n : m
+    let xCount = transposed ? m : n
+    let yCount = transposed ? n : m
     let x = (0..<xCount).map { _ in rng.nextUnitFloat() * 2 - 1 }
     let y0 = (0..<yCount).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    var fast = y0, naive = y0
+    var fast = y0
+    var naive = y0
     matvec(transposeA: transposed, m: m, n: n, alpha: 0.5, a: a, lda: lda, x: x, beta: 2, y: &fast)
     // The same product as an (M or N) × 1 matrix: op(a) · x with x as a column.
     matmulNaive(

@@ -9,14 +9,17 @@ import Testing
     // Computed with a direct Python port of the reference C code (splitmix64.c,
     // xoshiro256starstar.c); pins the stream so checkpoints stay resumable across versions.
     var g = SeededGenerator(seed: 0)
-    #expect(g.stateWords == [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F, 0xF88B_B8A8_724C_81EC])
+    #expect(
+      g.stateWords == [0xE220_A839_7B1D_CDAF, 0x6E78_9E6A_A1B9_65F4, 0x06C4_5D18_8009_454F, 0xF88B_B8A8_724C_81EC])
     let outputs = (0..<4).map { _ in g.next() }
     #expect(outputs == [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0, 0x6AA5_94F1_262D_2D2C])
   }
 
   @Test("the same seed gives the same stream; different seeds differ")
   func sameSeedSameStream() {
-    var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
+    var a = SeededGenerator(seed: 42)
+    var b = SeededGenerator(seed: 42)
+    var c = SeededGenerator(seed: 43)
     let sa = (0..<1000).map { _ in a.next() }
     let sb = (0..<1000).map { _ in b.next() }
     let sc = (0..<1000).map { _ in c.next() }

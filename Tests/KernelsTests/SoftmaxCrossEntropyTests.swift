@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 /// The fast loss (FastMath.exp, SIMD) against its Double reference, with skipped rows and
 /// extreme logits.

@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 @testable import Modeling
 
@@ -71,7 +71,8 @@ import TestSupport
     let setup = TinySetup(config: config, steps: 3, batch: 2, skipSome: true)
     let masks = Self.masks(setup.workspace(), config: config, steps: 3, batch: 2, seed: 5)
     var ref = ReferenceModel(setup.model)
-    let h0 = setup.h0.map(Double.init), c0 = setup.c0.map(Double.init)
+    let h0 = setup.h0.map(Double.init)
+    let c0 = setup.c0.map(Double.init)
     func run(_ r: ReferenceModel) -> ReferenceModel.Result {
       r.run(inputs: setup.inputs, targets: setup.targets, steps: 3, batch: 2, h0: h0, c0: c0, dropoutMasks: masks)
     }

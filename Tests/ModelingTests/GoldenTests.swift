@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 @testable import Modeling
 
@@ -43,10 +43,15 @@ import TestSupport
     for slot in model.layout.slots {
       let expected = try #require(golden.gradients[slot.name], "fixture lacks the gradient of \(slot.name)")
       let p = gradients.pointer(to: slot)
-      expectClose((0..<slot.count).map { p[$0] }, expected.values.map(Double.init), tolerance: 1e-4, floor: 1e-3, slot.name)
+      expectClose(
+        (0..<slot.count).map { p[$0] }, expected.values.map(Double.init), tolerance: 1e-4, floor: 1e-3, slot.name)
     }
-    expectClose(stateGradient.h.array, try #require(golden.gradients["h0"]).values.map(Double.init), tolerance: 1e-4, floor: 1e-3, "∂h0")
-    expectClose(stateGradient.c.array, try #require(golden.gradients["c0"]).values.map(Double.init), tolerance: 1e-4, floor: 1e-3, "∂c0")
+    expectClose(
+      stateGradient.h.array, try #require(golden.gradients["h0"]).values.map(Double.init), tolerance: 1e-4, floor: 1e-3,
+      "∂h0")
+    expectClose(
+      stateGradient.c.array, try #require(golden.gradients["c0"]).values.map(Double.init), tolerance: 1e-4, floor: 1e-3,
+      "∂c0")
   }
 
   @Test("the fixture's names and shapes are ParameterLayout's, in order", arguments: LSTMGolden.fixtureNames)

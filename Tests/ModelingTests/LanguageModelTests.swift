@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 @testable import Modeling
 
@@ -18,8 +18,9 @@ import TestSupport
   /// The first shape with every cell.
   static let firstShape = CellKind.allCases.map { shapes[0].with(cell: $0) }
 
-  @Test("fast model matches the reference: logits, loss, final state and every gradient",
-        arguments: configs)
+  @Test(
+    "fast model matches the reference: logits, loss, final state and every gradient",
+    arguments: configs)
   func fastMatchesReference(config: ModelConfig) {
     let setup = TinySetup(config: config, steps: 5, batch: 3, skipSome: true)
     let ws = setup.workspace()
@@ -48,14 +49,16 @@ import TestSupport
     expectClose(ws.logits.array, setup.reference().logits, tolerance: 1e-5, "logits")
   }
 
-  @Test("reference gradients equal central finite differences for every tensor and the initial state",
-        arguments: CellKind.allCases.flatMap { cell in
-          [shapes[0], ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 3)].map { $0.with(cell: cell) }
-        })
+  @Test(
+    "reference gradients equal central finite differences for every tensor and the initial state",
+    arguments: CellKind.allCases.flatMap { cell in
+      [shapes[0], ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 3)].map { $0.with(cell: cell) }
+    })
   func referenceMatchesFiniteDifferences(config: ModelConfig) {
     let setup = TinySetup(config: config, steps: 4, batch: 2, skipSome: true)
     var ref = ReferenceModel(setup.model)
-    let h0 = setup.h0.map(Double.init), c0 = setup.c0.map(Double.init)
+    let h0 = setup.h0.map(Double.init)
+    let c0 = setup.c0.map(Double.init)
     let analytic = ref.run(inputs: setup.inputs, targets: setup.targets, steps: 4, batch: 2, h0: h0, c0: c0)
     let eps = 1e-6
     func loss(_ r: ReferenceModel, _ h: [Double], _ c: [Double]) -> Double {
@@ -76,10 +79,17 @@ import TestSupport
       // the floor: a scaled error of 1e-5 means |Δ| < 1e-9 on small entries.
       expectClose(analytic.gradients[slot.name]!, numeric, tolerance: 1e-5, floor: 1e-4, slot.name)
     }
-    var numericH: [Double] = [], numericC: [Double] = []
+    var numericH: [Double] = []
+    var numericC: [Double] = []
     for i in h0.indices {
-      var hp = h0, hm = h0, cp = c0, cm = c0
-      hp[i] += eps; hm[i] -= eps; cp[i] += eps; cm[i] -= eps
+      var hp = h0
+      var hm = h0
+      var cp = c0
+      var cm = c0
+      hp[i] += eps
+      hm[i] -= eps
+      cp[i] += eps
+      cm[i] -= eps
       numericH.append((loss(ref, hp, c0) - loss(ref, hm, c0)) / (2 * eps))
       numericC.append((loss(ref, h0, cp) - loss(ref, h0, cm)) / (2 * eps))
     }
@@ -87,8 +97,9 @@ import TestSupport
     expectClose(analytic.cGradient, numericC, tolerance: 1e-5, floor: 1e-4, "∂c0")
   }
 
-  @Test("fast model gradients equal Float finite differences (whole model, carried state)",
-        arguments: CellKind.allCases)
+  @Test(
+    "fast model gradients equal Float finite differences (whole model, carried state)",
+    arguments: CellKind.allCases)
   func fastMatchesFiniteDifferences(cell: CellKind) {
     let config = ModelConfig(cell: cell, vocabSize: 6, embeddingSize: 4, hiddenSize: 5, layers: 2)
     let setup = TinySetup(config: config, steps: 3, batch: 2)

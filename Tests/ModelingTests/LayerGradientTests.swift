@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 @testable import Modeling
 
@@ -40,14 +40,16 @@ import TestSupport
     let layer = LSTMLayer(index: 0, inputSize: E, hidden: H, slots: layout.layers[0])
     let ws = Workspace(config: Self.config, steps: T, batch: B)
     let input = random(T * B * E, &rng)
-    let h0 = random(B * H, &rng, scale: 0.5), c0 = random(B * H, &rng, scale: 0.5)
+    let h0 = random(B * H, &rng, scale: 0.5)
+    let c0 = random(B * H, &rng, scale: 0.5)
     let w = random(T * B * H, &rng)
 
     func loss() -> Double {
       let state = RecurrentState(config: Self.config, batch: B)
       state.h.copy(from: h0)
       state.c.copy(from: c0)
-      layer.forward(parameters: model.parameters, layout: layout, input: input.pointer, steps: T, state: state, workspace: ws)
+      layer.forward(
+        parameters: model.parameters, layout: layout, input: input.pointer, steps: T, state: state, workspace: ws)
       let out = ws.hiddenStates[0].pointer + B * H
       return (0..<(T * B * H)).reduce(0.0) { $0 + Double(w[$1]) * Double(out[$1]) }
     }
@@ -64,12 +66,19 @@ import TestSupport
     for index in [slots.weightIH, slots.weightHH, slots.biasIH, slots.biasHH] {
       let slot = layout.slots[index]
       let analytic = (0..<slot.count).map { Double(grads.pointer(to: slot)[$0]) }
-      expectClose(analytic, numeric(model.parameters, range: slot.offset..<(slot.offset + slot.count), loss),
-                  tolerance: 2e-2, floor: 1e-2, slot.name)
+      expectClose(
+        analytic, numeric(model.parameters, range: slot.offset..<(slot.offset + slot.count), loss),
+        tolerance: 2e-2, floor: 1e-2, slot.name)
     }
-    expectClose(inputGradient.array.map(Double.init), numeric(input, range: 0..<input.count, loss), tolerance: 2e-2, floor: 1e-2, "input")
-    expectClose(stateGradient.h.array.map(Double.init), numeric(h0, range: 0..<h0.count, loss), tolerance: 2e-2, floor: 1e-2, "h0")
-    expectClose(stateGradient.c.array.map(Double.init), numeric(c0, range: 0..<c0.count, loss), tolerance: 2e-2, floor: 1e-2, "c0")
+    expectClose(
+      inputGradient.array.map(Double.init), numeric(input, range: 0..<input.count, loss), tolerance: 2e-2, floor: 1e-2,
+      "input")
+    expectClose(
+      stateGradient.h.array.map(Double.init), numeric(h0, range: 0..<h0.count, loss), tolerance: 2e-2, floor: 1e-2, "h0"
+    )
+    expectClose(
+      stateGradient.c.array.map(Double.init), numeric(c0, range: 0..<c0.count, loss), tolerance: 2e-2, floor: 1e-2, "c0"
+    )
   }
 
   @Test("output head with softmax cross-entropy: head.weight, head.bias and the head's input")
@@ -81,7 +90,9 @@ import TestSupport
     let logits = FloatBuffer(count: N * V)
     let targets = (0..<N).map { Int32($0 % V) }
     func loss() -> Double {
-      OutputHead.forward(parameters: model.parameters, layout: layout, top: top.pointer, rows: N, hidden: H, vocab: V, logits: logits.pointer)
+      OutputHead.forward(
+        parameters: model.parameters, layout: layout, top: top.pointer, rows: N, hidden: H, vocab: V,
+        logits: logits.pointer)
       let (nats, scored) = targets.withUnsafeBufferPointer {
         SoftmaxCrossEntropy.forward(logits: logits.pointer, targets: $0.baseAddress!, rows: N, vocab: V)
       }
@@ -89,7 +100,8 @@ import TestSupport
     }
     _ = loss()
     targets.withUnsafeBufferPointer {
-      SoftmaxCrossEntropy.backward(probabilities: logits.pointer, targets: $0.baseAddress!, rows: N, vocab: V, scale: 1 / Float(N))
+      SoftmaxCrossEntropy.backward(
+        probabilities: logits.pointer, targets: $0.baseAddress!, rows: N, vocab: V, scale: 1 / Float(N))
     }
     let grads = model.makeParameterShapedBuffer()
     let topGradient = FloatBuffer(count: N * H)
@@ -99,10 +111,13 @@ import TestSupport
     for index in [layout.headWeight, layout.headBias] {
       let slot = layout.slots[index]
       let analytic = (0..<slot.count).map { Double(grads.pointer(to: slot)[$0]) }
-      expectClose(analytic, numeric(model.parameters, range: slot.offset..<(slot.offset + slot.count), loss),
-                  tolerance: 2e-2, floor: 1e-2, slot.name)
+      expectClose(
+        analytic, numeric(model.parameters, range: slot.offset..<(slot.offset + slot.count), loss),
+        tolerance: 2e-2, floor: 1e-2, slot.name)
     }
-    expectClose(topGradient.array.map(Double.init), numeric(top, range: 0..<top.count, loss), tolerance: 2e-2, floor: 1e-2, "head input")
+    expectClose(
+      topGradient.array.map(Double.init), numeric(top, range: 0..<top.count, loss), tolerance: 2e-2, floor: 1e-2,
+      "head input")
   }
 
   @Test("embedding: every row, including ids used twice and ids not used")
@@ -114,13 +129,18 @@ import TestSupport
     let w = random(N * E, &rng)
     let output = FloatBuffer(count: N * E)
     func loss() -> Double {
-      ids.withUnsafeBufferPointer { Embedding.forward(weight: weight.pointer, ids: $0.baseAddress!, count: N, width: E, output: output.pointer) }
+      ids.withUnsafeBufferPointer {
+        Embedding.forward(weight: weight.pointer, ids: $0.baseAddress!, count: N, width: E, output: output.pointer)
+      }
       return (0..<(N * E)).reduce(0.0) { $0 + Double(w[$1]) * Double(output[$1]) }
     }
     let gradient = FloatBuffer(count: V * E)
     ids.withUnsafeBufferPointer {
-      Embedding.backward(outputGradient: w.pointer, ids: $0.baseAddress!, count: N, width: E, weightGradient: gradient.pointer)
+      Embedding.backward(
+        outputGradient: w.pointer, ids: $0.baseAddress!, count: N, width: E, weightGradient: gradient.pointer)
     }
-    expectClose(gradient.array.map(Double.init), numeric(weight, range: 0..<weight.count, loss), tolerance: 2e-2, floor: 1e-2, "embedding.weight")
+    expectClose(
+      gradient.array.map(Double.init), numeric(weight, range: 0..<weight.count, loss), tolerance: 2e-2, floor: 1e-2,
+      "embedding.weight")
   }
 }

@@ -1,4 +1,5 @@
 import Kernels
+
 @testable import Modeling
 
 /// A small model and chunk with a non-zero carried state, shared by the modeling tests.
@@ -24,7 +25,10 @@ struct TinySetup {
   /// A fresh state holding h0, c0.
   func initialState() -> RecurrentState {
     let s = RecurrentState(config: model.config, batch: batch)
-    for i in h0.indices { s.h[i] = h0[i]; s.c[i] = c0[i] }
+    for i in h0.indices {
+      s.h[i] = h0[i]
+      s.c[i] = c0[i]
+    }
     return s
   }
 

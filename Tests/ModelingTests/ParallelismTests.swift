@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 @testable import Kernels
 @testable import Modeling
@@ -16,10 +16,10 @@ import TestSupport
     let setup = TinySetup(config: config, steps: 8, batch: 5, skipSome: true)
     func run(threads: Int) -> (Float, [Float], [Float]) {
       Parallelism.withThreads(threads) {
-      let state = setup.initialState()
-      let grads = setup.model.makeParameterShapedBuffer()
-      let loss = setup.model.forwardBackward(steps: 8, state: state, workspace: setup.workspace(), gradients: grads)
-      return (loss, state.h.array, grads.array)
+        let state = setup.initialState()
+        let grads = setup.model.makeParameterShapedBuffer()
+        let loss = setup.model.forwardBackward(steps: 8, state: state, workspace: setup.workspace(), gradients: grads)
+        return (loss, state.h.array, grads.array)
       }
     }
     let (loss1, h1, g1) = run(threads: 1)
@@ -35,7 +35,8 @@ import TestSupport
   func columnSums() {
     let (rows, columns) = (512, 4096)  // 2M elements: enough to split over two threads
     let matrix = FloatBuffer((0..<(rows * columns)).map { Float($0 % 97) * 0.01 })
-    let serial = FloatBuffer(count: columns), parallel = FloatBuffer(count: columns)
+    let serial = FloatBuffer(count: columns)
+    let parallel = FloatBuffer(count: columns)
     VectorOps.addColumnSums(of: matrix.pointer, rows: rows, columns: columns, to: serial.pointer)
     Parallelism.withThreads(2) {
       VectorOps.addColumnSums(of: matrix.pointer, rows: rows, columns: columns, to: parallel.pointer)

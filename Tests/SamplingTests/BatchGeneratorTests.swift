@@ -1,7 +1,7 @@
 import Kernels
 import Modeling
-import Testing
 import TestSupport
+import Testing
 
 @testable import Sampling
 
@@ -22,7 +22,9 @@ import TestSupport
         singles[b].feed(ids[b][t])
         // GEMM vs GEMV over the same data: only the order of the sums differs (a few ulps).
         let logits = Array(UnsafeBufferPointer(start: batch.logits(ofStream: b), count: V))
-        expectClose(logits, singles[b].logits.array.map(Double.init), tolerance: 1e-5, floor: 1, "stream \(b) logits at step \(t)")
+        expectClose(
+          logits, singles[b].logits.array.map(Double.init), tolerance: 1e-5, floor: 1, "stream \(b) logits at step \(t)"
+        )
       }
     }
   }
@@ -61,7 +63,8 @@ import TestSupport
       var ids: [Int] = []
       for _ in 0..<length {
         let id = TokenSampler.sample(
-          logits: single.logits.pointer, vocab: V, options: options, uniform: random.nextUnitDouble(), scratch: &scratch)
+          logits: single.logits.pointer, vocab: V, options: options, uniform: random.nextUnitDouble(), scratch: &scratch
+        )
         ids.append(id)
         single.feed(id)
       }

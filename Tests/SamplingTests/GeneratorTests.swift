@@ -1,7 +1,7 @@
 import Kernels
 import Modeling
-import Testing
 import TestSupport
+import Testing
 
 @testable import Sampling
 
@@ -32,9 +32,13 @@ import TestSupport
       // GEMV vs GEMM over the same Float data: only the order of the sums differs (a few ulps),
       // growing slowly through the recurrence. 1e-5 with floor 1 (absolute below 1).
       // Measured worst over all configs and steps: 2.4e-7.
-      expectClose(generator.logits.array, stepWorkspace.logits.array.map(Double.init), tolerance: 1e-5, floor: 1, "logits at step \(t)")
-      expectClose(generator.state.h.array, stepState.h.array.map(Double.init), tolerance: 1e-5, floor: 1, "h at step \(t)")
-      expectClose(generator.state.c.array, stepState.c.array.map(Double.init), tolerance: 1e-5, floor: 1, "c at step \(t)")
+      expectClose(
+        generator.logits.array, stepWorkspace.logits.array.map(Double.init), tolerance: 1e-5, floor: 1,
+        "logits at step \(t)")
+      expectClose(
+        generator.state.h.array, stepState.h.array.map(Double.init), tolerance: 1e-5, floor: 1, "h at step \(t)")
+      expectClose(
+        generator.state.c.array, stepState.c.array.map(Double.init), tolerance: 1e-5, floor: 1, "c at step \(t)")
     }
 
     let chunkState = RecurrentState(config: config, batch: 1)
@@ -43,9 +47,12 @@ import TestSupport
     model.forward(steps: n, state: chunkState, workspace: chunk)
     let V = config.vocabSize
     let lastLogits = Array(chunk.logits.array[((n - 1) * V)...])
-    expectClose(generator.logits.array, lastLogits.map(Double.init), tolerance: 1e-5, floor: 1, "last logits vs one chunk")
-    expectClose(generator.state.h.array, chunkState.h.array.map(Double.init), tolerance: 1e-5, floor: 1, "final h vs one chunk")
-    expectClose(generator.state.c.array, chunkState.c.array.map(Double.init), tolerance: 1e-5, floor: 1, "final c vs one chunk")
+    expectClose(
+      generator.logits.array, lastLogits.map(Double.init), tolerance: 1e-5, floor: 1, "last logits vs one chunk")
+    expectClose(
+      generator.state.h.array, chunkState.h.array.map(Double.init), tolerance: 1e-5, floor: 1, "final h vs one chunk")
+    expectClose(
+      generator.state.c.array, chunkState.c.array.map(Double.init), tolerance: 1e-5, floor: 1, "final c vs one chunk")
   }
 
   @Test("reset returns to the zero state: the same ids give the same logits again", arguments: CellKind.allCases)

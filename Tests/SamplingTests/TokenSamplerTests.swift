@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 
 @testable import Sampling
 
@@ -62,7 +62,10 @@ import TestSupport
     var threshold = sorted.last ?? 0
     for v in sorted {
       cumulative += Double(v)
-      if cumulative >= mass { threshold = v; break }
+      if cumulative >= mass {
+        threshold = v
+        break
+      }
     }
     return Set(p.indices.filter { p[$0] > 0 && p[$0] >= threshold })
   }
@@ -86,8 +89,9 @@ import TestSupport
     #expect(Self.draw([1, 4, 2, 4, 4], SamplingOptions(temperature: 0), uniform: 0.9) == 1)
   }
 
-  @Test("the excluded id is never drawn (2k seeded draws, and uniforms at the edges)",
-        arguments: [0, 3, 6])
+  @Test(
+    "the excluded id is never drawn (2k seeded draws, and uniforms at the edges)",
+    arguments: [0, 3, 6])
   func excludedNeverDrawn(excluded: Int) {
     // The excluded id has the largest logit, so it would be the likeliest draw.
     var logits: [Float] = [0.5, -1, 2, 0.1, 1, -0.3, 0.7]
@@ -144,8 +148,9 @@ import TestSupport
 
   // MARK: - Top-p
 
-  @Test("massThreshold keeps exactly the sort-based Hugging Face top-p set",
-        arguments: [1, 2, 7, 64, 6443])
+  @Test(
+    "massThreshold keeps exactly the sort-based Hugging Face top-p set",
+    arguments: [1, 2, 7, 64, 6443])
   func topPMatchesReference(V: Int) {
     var rng = SeededGenerator(seed: UInt64(V) &+ 100)
     var scratch: [Float] = []
@@ -166,8 +171,14 @@ import TestSupport
     }
     // A mass exactly reached by a prefix keeps that prefix and no more.
     let exact: [Float] = [0.25, 0.5, 0.125, 0.125]
-    #expect(Set(exact.indices.filter { exact[$0] >= TokenSampler.massThreshold(exact, count: 4, mass: 0.75, scratch: &scratch) }) == [0, 1])
-    #expect(Set(exact.indices.filter { exact[$0] >= TokenSampler.massThreshold(exact, count: 4, mass: 0.8, scratch: &scratch) }) == [0, 1, 2, 3])
+    #expect(
+      Set(
+        exact.indices.filter { exact[$0] >= TokenSampler.massThreshold(exact, count: 4, mass: 0.75, scratch: &scratch) }
+      ) == [0, 1])
+    #expect(
+      Set(
+        exact.indices.filter { exact[$0] >= TokenSampler.massThreshold(exact, count: 4, mass: 0.8, scratch: &scratch) })
+        == [0, 1, 2, 3])
   }
 
   @Test("top-p through sample(): the drawn support is the reference set")

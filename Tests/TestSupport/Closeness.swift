@@ -45,5 +45,6 @@ public func expectClose(
   _ actual: [Float], _ expected: [Double], tolerance: Double, floor: Double = 1e-3,
   _ label: String, sourceLocation: SourceLocation = #_sourceLocation
 ) {
-  expectClose(actual.map(Double.init), expected, tolerance: tolerance, floor: floor, label, sourceLocation: sourceLocation)
+  expectClose(
+    actual.map(Double.init), expected, tolerance: tolerance, floor: floor, label, sourceLocation: sourceLocation)
 }

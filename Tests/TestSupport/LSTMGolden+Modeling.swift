@@ -7,7 +7,8 @@ import Testing
 extension LSTMGolden {
   public var modelConfig: ModelConfig {
     ModelConfig(
-      cell: cell.flatMap(CellKind.init(rawValue:)) ?? .lstm, vocabSize: config.V, embeddingSize: config.E, hiddenSize: config.H, layers: config.L)
+      cell: cell.flatMap(CellKind.init(rawValue:)) ?? .lstm, vocabSize: config.V, embeddingSize: config.E,
+      hiddenSize: config.H, layers: config.L)
   }
 
   /// A flat buffer laid out by ParameterLayout, filled by name from `tensors`.
@@ -16,7 +17,8 @@ extension LSTMGolden {
     let buffer = FloatBuffer(count: layout.totalCount)
     for slot in layout.slots {
       let t = try #require(tensors[slot.name], "fixture lacks \(slot.name)")
-      try #require(t.shape == slot.shape && t.values.count == slot.count, "\(slot.name): shape \(t.shape), expected \(slot.shape)")
+      try #require(
+        t.shape == slot.shape && t.values.count == slot.count, "\(slot.name): shape \(t.shape), expected \(slot.shape)")
       buffer.pointer(to: slot).update(from: t.values, count: slot.count)
     }
     return buffer
@@ -45,8 +47,9 @@ extension LSTMGolden {
   /// A parameter-shaped buffer's contents by name.
   public func split(_ buffer: FloatBuffer) -> [String: [Float]] {
     let layout = ParameterLayout(config: modelConfig)
-    return Dictionary(uniqueKeysWithValues: layout.slots.map { slot in
-      (slot.name, Array(UnsafeBufferPointer(start: buffer.pointer(to: slot), count: slot.count)))
-    })
+    return Dictionary(
+      uniqueKeysWithValues: layout.slots.map { slot in
+        (slot.name, Array(UnsafeBufferPointer(start: buffer.pointer(to: slot), count: slot.count)))
+      })
   }
 }

@@ -39,9 +39,12 @@ public struct LSTMGolden: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
       case steps, clip, optimizer, inputs, targets, losses, clipped
-      case gradNorms = "grad_norms", clipCoefficients = "clip_coefficients"
-      case parametersAfterStep1 = "parameters_after_step_1", finalParameters = "final_parameters"
-      case finalHT = "final_hT", finalCT = "final_cT"
+      case gradNorms = "grad_norms"
+      case clipCoefficients = "clip_coefficients"
+      case parametersAfterStep1 = "parameters_after_step_1"
+      case finalParameters = "final_parameters"
+      case finalHT = "final_hT"
+      case finalCT = "final_cT"
     }
   }
 

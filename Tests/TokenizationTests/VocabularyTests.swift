@@ -79,8 +79,7 @@ struct VocabularyTests {
     #expect(throws: TokenizationError.emptyText(source: "the text")) {
       try Tokenizer.build(from: prepared(""))
     }
-    #expect(throws: TokenizationError.noSymbolKept(source: "the text", minCount: 5, maxVocab: nil))
-    {
+    #expect(throws: TokenizationError.noSymbolKept(source: "the text", minCount: 5, maxVocab: nil)) {
       try Tokenizer.build(from: prepared("aab"), minCount: 5)
     }
     #expect(throws: TokenizationError.noSymbolKept(source: "the text", minCount: 1, maxVocab: 1)) {

@@ -1,7 +1,7 @@
 import Foundation
 import Kernels
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// Adam against the PyTorch formulas evaluated by hand in Double.
@@ -11,10 +11,12 @@ import Training
     parameters: [Double], gradients: [[Double]], lr: Double, beta1: Double, beta2: Double, eps: Double
   ) -> (parameters: [Double], m: [Double], v: [Double]) {
     var p = parameters
-    var m = [Double](repeating: 0, count: p.count), v = m
+    var m = [Double](repeating: 0, count: p.count)
+    var v = m
     for (t, g) in gradients.enumerated() {
       let step = Double(t + 1)
-      let bc1 = 1 - pow(beta1, step), bc2 = 1 - pow(beta2, step)
+      let bc1 = 1 - pow(beta1, step)
+      let bc2 = 1 - pow(beta2, step)
       for i in p.indices {
         m[i] = beta1 * m[i] + (1 - beta1) * g[i]
         v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]

@@ -7,12 +7,15 @@ import Testing
 @Suite struct BatchLayoutTests {
   static func tokens(_ n: Int, offset: Int = 0) -> TokenIDs { .narrow((0..<n).map { UInt16($0 + offset) }) }
 
-  func chunk(_ layout: BatchLayout, _ k: Int, _ ids: TokenIDs, steps: Int? = nil) -> (inputs: [Int32], targets: [Int32]) {
+  func chunk(_ layout: BatchLayout, _ k: Int, _ ids: TokenIDs, steps: Int? = nil) -> (inputs: [Int32], targets: [Int32])
+  {
     let n = (steps ?? layout.steps) * layout.batch
-    var inputs = [Int32](repeating: -9, count: n), targets = inputs
+    var inputs = [Int32](repeating: -9, count: n)
+    var targets = inputs
     inputs.withUnsafeMutableBufferPointer { i in
       targets.withUnsafeMutableBufferPointer { t in
-        layout.fill(chunk: k, stepCount: steps ?? layout.steps, from: ids, inputs: i.baseAddress!, targets: t.baseAddress!)
+        layout.fill(
+          chunk: k, stepCount: steps ?? layout.steps, from: ids, inputs: i.baseAddress!, targets: t.baseAddress!)
       }
     }
     return (inputs, targets)

@@ -1,8 +1,8 @@
 import Foundation
 import Kernels
 import Modeling
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// The Trainer's dropout: masks from its seeded generator (a seed reproduces a run, a
@@ -30,7 +30,9 @@ import Training
 
   @Test("the same seed reproduces a run with dropout; another seed does not")
   func seedReproduces() throws {
-    let (a, b, c) = (try Self.trainer(dropout: 0.3), try Self.trainer(dropout: 0.3), try Self.trainer(dropout: 0.3, seed: 2))
+    let (a, b, c) = (
+      try Self.trainer(dropout: 0.3), try Self.trainer(dropout: 0.3), try Self.trainer(dropout: 0.3, seed: 2)
+    )
     for _ in 0..<4 { _ = (a.trainStep(), b.trainStep(), c.trainStep()) }
     #expect(a.model.parameters.array == b.model.parameters.array)
     #expect(a.generator == b.generator)
@@ -61,7 +63,8 @@ import Training
 
   @Test("a record without a dropout key (older files) decodes as 0")
   func olderRecordDecodes() throws {
-    let json = #"{"batch_size":2,"clip":5,"eval_every":100,"learning_rate":0.002,"seed":1,"seq_length":5,"steps":10,"val_fraction":0.1}"#
+    let json =
+      #"{"batch_size":2,"clip":5,"eval_every":100,"learning_rate":0.002,"seed":1,"seq_length":5,"steps":10,"val_fraction":0.1}"#
     let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
     #expect(options.dropout == 0 && options.batchSize == 2)
   }

@@ -1,7 +1,7 @@
 import Kernels
 import Modeling
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// Five steps of truncated BPTT with global-norm clipping and Adam against PyTorch
@@ -64,7 +64,9 @@ import Training
     #expect(Set(actual.keys) == Set(expected.keys), sourceLocation: sourceLocation)
     for (name, values) in actual.sorted(by: { $0.key < $1.key }) {
       guard let e = expected[name] else { continue }
-      expectClose(values, e.values.map(Double.init), tolerance: 1e-4, floor: 1, "\(name) \(label)", sourceLocation: sourceLocation)
+      expectClose(
+        values, e.values.map(Double.init), tolerance: 1e-4, floor: 1, "\(name) \(label)", sourceLocation: sourceLocation
+      )
     }
   }
 }

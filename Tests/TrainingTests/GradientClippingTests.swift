@@ -1,6 +1,6 @@
 import Kernels
-import Testing
 import TestSupport
+import Testing
 import Training
 
 /// Global-norm clipping as `torch.nn.utils.clip_grad_norm_`.
@@ -16,8 +16,9 @@ import Training
     #expect(g.array == Self.gradients)
   }
 
-  @Test("above the threshold: scaled by maxNorm / (norm + 1e-6), returns the pre-clip norm",
-        arguments: [Float(1.29), 1, 0.32, 1e-3])
+  @Test(
+    "above the threshold: scaled by maxNorm / (norm + 1e-6), returns the pre-clip norm",
+    arguments: [Float(1.29), 1, 0.32, 1e-3])
   func aboveThreshold(maxNorm: Float) {
     let g = FloatBuffer(Self.gradients)
     let norm = GradientClipping.clip(g, maxNorm: maxNorm)

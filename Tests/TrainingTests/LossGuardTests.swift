@@ -79,7 +79,7 @@ import Testing
     var skippedEvents = 0
     #expect(throws: TrainingError.diverged(step: 6)) {
       _ = try trainer.run(checkpoint: { checkpoints += 1 }) { event in
-        if case let .step(report, _, _) = event, report.skipped { skippedEvents += 1 }
+        if case .step(let report, _, _) = event, report.skipped { skippedEvents += 1 }
       }
     }
     #expect(checkpoints == 1, "the run must save once before it reports divergence")

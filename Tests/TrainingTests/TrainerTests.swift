@@ -8,13 +8,15 @@ import Testing
 @Suite struct TrainerTests {
   static func trainer(symbols: Int = 200, validation: Int? = 40, batch: Int = 2, steps: Int = 4) throws -> Trainer {
     var rng = SeededGenerator(seed: 3)
-    let model = LanguageModel(config: ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 1), generator: &rng)
+    let model = LanguageModel(
+      config: ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 1), generator: &rng)
     var options = TrainingOptions()
     options.batchSize = batch
     options.seqLength = steps
     let ids = TokenIDs.narrow((0..<symbols).map { UInt16($0 % 5) })
     return try Trainer(
-      model: model, train: ids, validation: validation.map { .narrow((0..<$0).map { UInt16($0 % 5) }) }, options: options)
+      model: model, train: ids, validation: validation.map { .narrow((0..<$0).map { UInt16($0 % 5) }) },
+      options: options)
   }
 
   @Test("before the first validation, the file gets the current weights, not the initial ones")
