@@ -92,8 +92,9 @@ public final class Trainer {
   /// update itself leaves a non-finite parameter. A failed step changes nothing the next step
   /// reads except what helps it recover: the parameters are those of the last good step
   /// (restored from `lastGoodParameters` if they were damaged — by this update, or by anything
-  /// between steps), Adam's moments and step count are unchanged, the carried state is reset and
-  /// the learning rate is halved. The step still counts, so the chunk is passed over; after 5
+  /// between steps), the carried state is reset and the learning rate is halved. Adam's moments
+  /// and step count are untouched when the loss or the norm failed (no update ran); when the
+  /// update itself produced the non-finite values, they keep that step's finite, clipped gradient. The step still counts, so the chunk is passed over; after 5
   /// failures in a row ``run(shouldStop:checkpoint:onEvent:)`` saves and stops.
   ///
   /// Roll-back rather than prevention: a non-finite update cannot come from a finite, clipped

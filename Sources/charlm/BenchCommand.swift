@@ -47,6 +47,7 @@ struct BenchCommand: ParsableCommand {
     try check("--steps", steps, 1...1_000_000)
     try check("--warmup", warmup, 0...1_000_000)
     try check("--sample-length", sampleLength, 1...100_000_000)
+    try check("--threads", threads, 1...1024)
   }
 
   func run() throws {
