@@ -75,8 +75,6 @@ public struct ParameterLayout: Sendable, Equatable {
     totalCount = offset
   }
 
-  /// The slot called `name`, if any.
-  public func slot(named name: String) -> Slot? { slots.first { $0.name == name } }
 }
 
 extension FloatBuffer {

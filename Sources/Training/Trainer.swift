@@ -168,19 +168,11 @@ public final class Trainer {
     validationLayout == nil || bestValidationLoss == nil ? model.parameters : bestParameters
   }
 
-  /// Changes options a resumed run may change (steps, time limit, evaluation interval,
-  /// learning rate, clip); the data layout and seed must stay. (A resumed run's dropout is
-  /// set in the options it is created with.)
-  public func update(
-    steps: Int? = nil, maxTime: Double?? = nil, evalEvery: Int? = nil, learningRate: Float? = nil, clip: Float? = nil
-  ) {
-    if let steps { options.steps = steps }
-    if let maxTime { options.maxTime = maxTime }
-    if let evalEvery { options.evalEvery = evalEvery }
-    if let learningRate {
-      options.learningRate = learningRate
-      optimizer.learningRate = learningRate
-    }
-    if let clip { options.clip = clip }
+  /// Sets the learning rate, e.g. a `--learning-rate` given on resume (which otherwise restores
+  /// the saved rate, as lowered by the loss guard). Other options take effect through the
+  /// `TrainingOptions` the trainer is created with.
+  public func setLearningRate(_ learningRate: Float) {
+    options.learningRate = learningRate
+    optimizer.learningRate = learningRate
   }
 }

@@ -106,7 +106,7 @@ struct TrainCommand: ParsableCommand {
         try trainer.restore(
           tensors: saved.file.trainingTensors, metadata: saved.file.extraMetadata, best: saved.file.parameters)
       }
-      if let lr = schedule.learningRate { trainer.update(learningRate: lr) }
+      if let lr = schedule.learningRate { trainer.setLearningRate(lr) }
       if trainer.step >= options.steps {
         throw CLIFailure("\(model) has already reached step \(trainer.step); give --steps larger than that to continue")
       }
