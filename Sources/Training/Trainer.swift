@@ -131,17 +131,9 @@ public final class Trainer {
     return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: false)
   }
 
-  /// True when no value is NaN or infinite (one SIMD pass; x − x is 0 only for finite x).
+  /// True when no value of `buffer` is NaN or infinite.
   static func allFinite(_ buffer: FloatBuffer) -> Bool {
-    let p = UnsafePointer(buffer.pointer)
-    var acc = SIMD8<Float>()
-    var i = 0
-    while i < buffer.count {
-      let v = p.load8(i, count: min(8, buffer.count - i))
-      acc += v - v
-      i += 8
-    }
-    return acc == SIMD8<Float>()
+    VectorOps.allFinite(buffer.pointer, count: buffer.count)
   }
 
   /// Mean loss over the whole validation split (nats per symbol), state carried from zero
