@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_lstm_fixture as base  # noqa: E402  (shared sizes, helpers and conventions)
 from make_lstm_fixture import (  # noqa: E402
     V, E, H, L, T, B, K, LR, BETA1, BETA2, EPS, SEED, CLIP_MARGIN, PARAM_NAMES,
-    tensor_json, f32, loss_of, max_abs_diff)
+    tensor_json, f32, loss_of, max_abs_diff, params_json)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                         "Tests", "TestSupport", "Fixtures")
@@ -106,12 +106,6 @@ def manual_trajectory64(cell, clip, p0, chunks, h0):
         losses.append(float(loss.detach()))
         norms.append(norm)
     return p, losses, norms
-
-
-def params_json(model):
-    named = dict(model.named_parameters())
-    assert list(named) == PARAM_NAMES, list(named)
-    return {n: tensor_json(named[n]) for n in PARAM_NAMES}
 
 
 def build(cell, clip):
@@ -209,42 +203,12 @@ def build(cell, clip):
             "state": "h0, hT are (L,B,H), layer-major; c0, cT, final_cT and gradients.c0 are zeros "
                      "(no cell state; kept so the structure equals the LSTM fixture's)",
         },
-        "config": {"V": V, "E": E, "H": H, "L": L, "T": T, "B": B},
-        "parameter_names": PARAM_NAMES,
-        "parameters": {n: tensor_json(init_state[n]) for n in PARAM_NAMES},
-        "inputs": tensor_json(ids),
-        "targets": tensor_json(targets),
-        "h0": tensor_json(h0),
-        "c0": tensor_json(zeros),
-        "logits": tensor_json(logits),
-        "loss": f32(loss.item()),
-        "hT": tensor_json(hT),
-        "cT": tensor_json(zeros),
-        "gradients": grads,
-        "trajectory": {
-            "steps": K,
-            "clip": clip,
-            "optimizer": {"name": "adam", "lr": LR, "beta1": BETA1, "beta2": BETA2, "eps": EPS,
-                          "weight_decay": 0.0, "amsgrad": False},
-            "inputs": tensor_json(torch.stack([x for x, _ in chunks])),
-            "targets": tensor_json(torch.stack([y for _, y in chunks])),
-            "losses": losses,
-            "grad_norms": norms,
-            "clipped": clipped,
-            "clip_coefficients": coefs,
-            "parameters_after_step_1": after_first,
-            "final_parameters": params_json(model),
-            "final_hT": tensor_json(state),
-            "final_cT": tensor_json(zeros),
-        },
-        "float64_check": {
-            "note": "max |float32 torch - float64 re-implementation of the formulas above|; a hint for test tolerances",
-            "forward": fwd_diff,
-            "gradients": grad_diff,
-            "trajectory_losses": traj_loss_diff,
-            "trajectory_grad_norms": traj_norm_diff,
-            "trajectory_final_parameters": traj_param_diff,
-        },
+        **base.fixture_body(
+            init_state=init_state, ids=ids, targets=targets, h0=h0, c0=zeros, logits=logits, loss=loss.item(),
+            hT=hT, cT=zeros, grads=grads, clip=clip, chunks=chunks, losses=losses, norms=norms,
+            clipped=clipped, coefs=coefs, after_first=after_first, model=model,
+            final_hT=state, final_cT=zeros,
+            diffs=(fwd_diff, grad_diff, traj_loss_diff, traj_norm_diff, traj_param_diff)),
     }, None
 
 

@@ -135,6 +135,54 @@ def params_json(model):
     return {n: tensor_json(named[n]) for n in PARAM_NAMES}
 
 
+def fixture_body(*, init_state, ids, targets, h0, c0, logits, loss, hT, cT, grads, clip, chunks,
+                 losses, norms, clipped, coefs, after_first, model, final_hT, final_cT, diffs):
+    """Everything after a fixture's header, shared by the LSTM, GRU and RNN fixtures, so they
+    have one structure: config, initial parameters, the chunk and its forward/backward, the
+    clipped-Adam trajectory and the float64 self-check (`diffs`: forward, gradients, trajectory
+    losses, norms, final parameters)."""
+    fwd_diff, grad_diff, traj_loss_diff, traj_norm_diff, traj_param_diff = diffs
+    return {
+        "config": {"V": V, "E": E, "H": H, "L": L, "T": T, "B": B},
+        "parameter_names": PARAM_NAMES,
+        "parameters": {n: tensor_json(init_state[n]) for n in PARAM_NAMES},
+        "inputs": tensor_json(ids),
+        "targets": tensor_json(targets),
+        "h0": tensor_json(h0),
+        "c0": tensor_json(c0),
+        "logits": tensor_json(logits),
+        "loss": f32(loss),
+        "hT": tensor_json(hT),
+        "cT": tensor_json(cT),
+        "gradients": grads,
+        "trajectory": {
+            "steps": K,
+            "clip": clip,
+            "optimizer": {"name": "adam", "lr": LR, "beta1": BETA1, "beta2": BETA2, "eps": EPS,
+                          "weight_decay": 0.0, "amsgrad": False},
+            "inputs": tensor_json(torch.stack([x for x, _ in chunks])),
+            "targets": tensor_json(torch.stack([y for _, y in chunks])),
+            "losses": losses,
+            "grad_norms": norms,
+            "clipped": clipped,
+            "clip_coefficients": coefs,
+            "parameters_after_step_1": after_first,
+            "final_parameters": params_json(model),
+            "final_hT": tensor_json(final_hT),
+            "final_cT": tensor_json(final_cT),
+        },
+        "float64_check": {
+            "note": "max |float32 torch - float64 re-implementation of the formulas above|; "
+                    "a hint for test tolerances",
+            "forward": fwd_diff,
+            "gradients": grad_diff,
+            "trajectory_losses": traj_loss_diff,
+            "trajectory_grad_norms": traj_norm_diff,
+            "trajectory_final_parameters": traj_param_diff,
+        },
+    }
+
+
 # ---------------------------------------------------------------------------------------
 # Independent float64 re-implementation of the documented formulas (a check that the
 # header describes exactly what torch computes; not written to the fixture except as
@@ -301,43 +349,12 @@ def build():
                           "chunk 0 starts from h0,c0 (== top-level ones) and equals the top-level inputs/targets; "
                           "state carried to the next chunk, detached; loss recorded before the update",
         },
-        "config": {"V": V, "E": E, "H": H, "L": L, "T": T, "B": B},
-        "parameter_names": PARAM_NAMES,
-        "parameters": {n: tensor_json(init_state[n]) for n in PARAM_NAMES},
-        "inputs": tensor_json(ids),
-        "targets": tensor_json(targets),
-        "h0": tensor_json(h0),
-        "c0": tensor_json(c0),
-        "logits": tensor_json(logits),
-        "loss": f32(loss.item()),
-        "hT": tensor_json(hT),
-        "cT": tensor_json(cT),
-        "gradients": grads,
-        "trajectory": {
-            "steps": K,
-            "clip": CLIP,
-            "optimizer": {"name": "adam", "lr": LR, "beta1": BETA1, "beta2": BETA2, "eps": EPS,
-                          "weight_decay": 0.0, "amsgrad": False},
-            "inputs": tensor_json(torch.stack([x for x, _ in chunks])),
-            "targets": tensor_json(torch.stack([y for _, y in chunks])),
-            "losses": losses,
-            "grad_norms": norms,
-            "clipped": clipped,
-            "clip_coefficients": coefs,
-            "parameters_after_step_1": after_first,
-            "final_parameters": params_json(model),
-            "final_hT": tensor_json(state[0]),
-            "final_cT": tensor_json(state[1]),
-        },
-        "float64_check": {
-            "note": "max |float32 torch - float64 re-implementation of the formulas above|; "
-                    "a hint for test tolerances",
-            "forward": fwd_diff,
-            "gradients": grad_diff,
-            "trajectory_losses": traj_loss_diff,
-            "trajectory_grad_norms": traj_norm_diff,
-            "trajectory_final_parameters": traj_param_diff,
-        },
+        **fixture_body(
+            init_state=init_state, ids=ids, targets=targets, h0=h0, c0=c0, logits=logits, loss=loss.item(),
+            hT=hT, cT=cT, grads=grads, clip=CLIP, chunks=chunks, losses=losses, norms=norms,
+            clipped=clipped, coefs=coefs, after_first=after_first, model=model,
+            final_hT=state[0], final_cT=state[1],
+            diffs=(fwd_diff, grad_diff, traj_loss_diff, traj_norm_diff, traj_param_diff)),
     }
     return fixture
 
