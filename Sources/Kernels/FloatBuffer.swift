@@ -1,7 +1,17 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A fixed-size, zero-initialized, heap-allocated Float buffer with a stable address.
 ///
 /// Parameters, gradients, optimizer moments and every workspace array are FloatBuffers, so hot
 /// loops work on raw pointers without copy-on-write checks or allocation.
+///
+/// The memory comes from `calloc`: large buffers are mapped zero pages that cost no resident
+/// memory until written, so a buffer a run never touches (a dropout mask without dropout, say)
+/// adds nothing to its peak RSS.
 public final class FloatBuffer: @unchecked Sendable {
   /// Number of Floats.
   public let count: Int
@@ -12,8 +22,10 @@ public final class FloatBuffer: @unchecked Sendable {
   public init(count: Int) {
     precondition(count >= 0)
     self.count = count
-    pointer = .allocate(capacity: max(count, 1))
-    pointer.initialize(repeating: 0, count: max(count, 1))
+    guard let memory = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+      fatalError("out of memory allocating \(count) floats")
+    }
+    pointer = memory.bindMemory(to: Float.self, capacity: max(count, 1))
   }
 
   /// A buffer holding a copy of `values`.
@@ -22,7 +34,7 @@ public final class FloatBuffer: @unchecked Sendable {
     values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
   }
 
-  deinit { pointer.deallocate() }
+  deinit { free(pointer) }
 
   /// The contents as an array (a copy).
   public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }

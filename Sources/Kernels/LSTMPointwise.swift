@@ -14,12 +14,14 @@ public enum LSTMPointwise {
   ///
   /// - gates: (B, 4H) in: pre-activations without bias; out: σ(i), σ(f), tanh(g), σ(o).
   /// - bias: (4H) b_ih + b_hh.
-  /// - cPrev: (B, H) c_{t-1}.   - c, tanhC, h: (B, H) out: c_t, tanh(c_t), h_t.
+  /// - cPrev: (B, H) c_{t-1}.   - c, h: (B, H) out: c_t, h_t. `c` may be `cPrev` (in place).
+  ///
+  /// tanh(c_t) is not saved: the backward pass recomputes it from c_t with the same function,
+  /// bit for bit, which costs less than a (T, B, H) buffer per layer.
   @inlinable
   public static func forward(
     gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
-    cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-    tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+    cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
     batch: Int, hidden: Int
   ) {
     let H = hidden
@@ -40,7 +42,6 @@ public enum LSTMPointwise {
         g.store8(gg, at: 2 * H + j, count: n)
         g.store8(o, at: 3 * H + j, count: n)
         c.store8(cNew, at: row + j, count: n)
-        tanhC.store8(tc, at: row + j, count: n)
         h.store8(o * tc, at: row + j, count: n)
         j += 8
       }
@@ -49,13 +50,15 @@ public enum LSTMPointwise {
 
   /// Backward through one step's element-wise math.
   ///
-  /// - gates: (B, 4H) activated gates saved by ``forward``.  - cPrev, tanhC: (B, H) saved.
+  /// - gates: (B, 4H) activated gates saved by ``forward``.  - cPrev, c: (B, H) c_{t−1} and c_t.
   /// - dh: (B, H) ∂loss/∂h_t (from the layer above plus the next step).
   /// - dc: (B, H) in: ∂loss/∂c_t from the next step; out: ∂loss/∂c_{t-1}.
-  /// - dGates: (B, 4H) out: ∂loss/∂(gate pre-activations), order i, f, g, o.
+  /// - dGates: (B, 4H) out: ∂loss/∂(gate pre-activations), order i, f, g, o. May be `gates`
+  ///   itself: each element's four gates are read before its four gradients are written, so
+  ///   the gradients can overwrite the saved gates (the LSTM layer does, to save a buffer).
   @inlinable
   public static func backward(
-    gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
+    gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>,
     dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
     dGates: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
   ) {
@@ -72,7 +75,7 @@ public enum LSTMPointwise {
         let f = g.load8(H + j, count: n)
         let gg = g.load8(2 * H + j, count: n)
         let o = g.load8(3 * H + j, count: n)
-        let tc = tanhC.load8(row + j, count: n)
+        let tc = FastMath.tanh(c.load8(row + j, count: n))
         let dhv = dh.load8(row + j, count: n)
         let dcv = dc.load8(row + j, count: n) + dhv * o * (one - tc * tc)
         dg.store8(dcv * gg * i * (one - i), at: j, count: n)
@@ -90,8 +93,7 @@ public enum LSTMPointwise {
   /// Scalar reference of ``forward`` using libm's expf/tanhf.
   public static func forwardNaive(
     gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
-    cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
-    tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+    cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
     batch: Int, hidden: Int
   ) {
     let H = hidden
@@ -109,7 +111,6 @@ public enum LSTMPointwise {
         gates[base + 2 * H + j] = g
         gates[base + 3 * H + j] = o
         c[b * H + j] = cNew
-        tanhC[b * H + j] = tanhf(cNew)
         h[b * H + j] = o * tanhf(cNew)
       }
     }
@@ -117,7 +118,7 @@ public enum LSTMPointwise {
 
   /// Scalar reference of ``backward``.
   public static func backwardNaive(
-    gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>,
+    gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>,
     dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
     dGates: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
   ) {
@@ -126,7 +127,7 @@ public enum LSTMPointwise {
       for j in 0..<H {
         let base = b * 4 * H
         let (i, f, g, o) = (gates[base + j], gates[base + H + j], gates[base + 2 * H + j], gates[base + 3 * H + j])
-        let tc = tanhC[b * H + j]
+        let tc = tanhf(c[b * H + j])
         let dhv = dh[b * H + j]
         let dcv = dc[b * H + j] + dhv * o * (1 - tc * tc)
         dGates[base + j] = dcv * g * i * (1 - i)

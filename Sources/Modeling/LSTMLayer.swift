@@ -21,7 +21,7 @@ struct LSTMLayer {
   // MARK: - Forward
 
   /// - input: (T, B, In)   - state: layer's h and c, (B, H) each, read then updated to h_T, c_T.
-  /// - Saves gates, h_0…h_T, c_0…c_T and tanh(c_t) in the workspace; the output is h_1…h_T.
+  /// - Saves gates, h_0…h_T and c_0…c_T in the workspace; the output is h_1…h_T.
   func forward(
     parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
     steps T: Int, state: RecurrentState, workspace ws: Workspace
@@ -32,7 +32,6 @@ struct LSTMLayer {
     let gates = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
     let cs = ws.cellStates[index].pointer
-    let tanhC = ws.tanhCells[index].pointer
     let bias = ws.combinedBias.pointer
 
     hs.update(from: state.h(layer: index), count: B * H)
@@ -55,7 +54,7 @@ struct LSTMLayer {
           a: hs + (t * B + b0) * H, lda: H, b: wHH, ldb: H, beta: 1, c: g, ldc: G)
         LSTMPointwise.forward(
           gates: g, bias: bias, cPrev: cs + (t * B + b0) * H, c: cs + ((t + 1) * B + b0) * H,
-          tanhC: tanhC + (t * B + b0) * H, h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
+          h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
       }
     }
     state.h(layer: index).update(from: hs + T * B * H, count: B * H)
@@ -81,9 +80,10 @@ struct LSTMLayer {
     let gates = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
     let cs = ws.cellStates[index].pointer
-    let tanhC = ws.tanhCells[index].pointer
     let dH = ws.hiddenGradients[index].pointer
-    let dGates = ws.gateGradients.pointer
+    // ∂loss/∂gates overwrite the saved gates, step by step (each step's gates are read only by
+    // the pointwise backward that writes their gradients): one (T, B, 4H) buffer fewer.
+    let dGates = gates
     let dc = ws.cellGradient.pointer
     dc.update(repeating: 0, count: B * H)
 
@@ -92,7 +92,7 @@ struct LSTMLayer {
       for t in stride(from: T - 1, through: 0, by: -1) {
         let dg = dGates + (t * B + b0) * G
         LSTMPointwise.backward(
-          gates: gates + (t * B + b0) * G, cPrev: cs + (t * B + b0) * H, tanhC: tanhC + (t * B + b0) * H,
+          gates: gates + (t * B + b0) * G, cPrev: cs + (t * B + b0) * H, c: cs + ((t + 1) * B + b0) * H,
           dh: dH + (t * B + b0) * H, dc: dc + b0 * H, dGates: dg, batch: rows, hidden: H)
         if t > 0 {
           matmul(m: rows, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, beta: 1, c: dH + ((t - 1) * B + b0) * H, ldc: H)

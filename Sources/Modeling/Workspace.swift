@@ -19,7 +19,8 @@ public final class Workspace {
   public let targets: UnsafeMutablePointer<Int32>
   /// Embedded inputs, (T, B, E).
   let embedded: FloatBuffer
-  /// Per layer: activated gates, (T, B, G·H) (RNN: pre-activations).
+  /// Per layer: activated gates, (T, B, G·H) (RNN: pre-activations); LSTM's backward pass
+  /// overwrites them with their gradients.
   let gates: [FloatBuffer]
   /// Per layer, GRU only: h·W_hhᵀ, kept apart from the input part; its n block is saved as
   /// W_hn·h + b_hn. (T, B, 3H).
@@ -28,8 +29,6 @@ public final class Workspace {
   let hiddenStates: [FloatBuffer]
   /// Per layer, LSTM only: cell states c_0 … c_T, ((T+1), B, H).
   let cellStates: [FloatBuffer]
-  /// Per layer, LSTM only: tanh(c_t), (T, B, H), saved for the backward pass.
-  let tanhCells: [FloatBuffer]
   /// Per layer k ≥ 1 (layer 0's is empty): the dropout mask on layer k's input, (T, B, H).
   let dropoutMasks: [FloatBuffer]
   /// Per layer k ≥ 1 (layer 0's is empty): layer k's input after dropout, (T, B, H).
@@ -41,7 +40,8 @@ public final class Workspace {
   /// ∂loss/∂(embedded inputs), (T, B, E).
   let embeddedGradient: FloatBuffer
   /// ∂loss/∂(gate pre-activations) of the layer being differentiated, (T, B, G·H); for GRU the
-  /// gradient of the input part x·W_ihᵀ + b_ih.
+  /// gradient of the input part x·W_ihᵀ + b_ih. Empty for LSTM, whose backward writes these
+  /// gradients over its saved gates.
   let gateGradients: FloatBuffer
   /// GRU only: ∂loss/∂(h·W_hhᵀ + b_hh) of the layer being differentiated, (T, B, 3H).
   let hiddenGateGradients: FloatBuffer
@@ -69,13 +69,12 @@ public final class Workspace {
     hiddenGates = (0..<L).map { _ in FloatBuffer(count: isGRU ? T * B * G * H : 0) }
     hiddenStates = (0..<L).map { _ in FloatBuffer(count: (T + 1) * B * H) }
     cellStates = (0..<L).map { _ in FloatBuffer(count: isLSTM ? (T + 1) * B * H : 0) }
-    tanhCells = (0..<L).map { _ in FloatBuffer(count: isLSTM ? T * B * H : 0) }
     dropoutMasks = (0..<L).map { k in FloatBuffer(count: k > 0 ? T * B * H : 0) }
     droppedInputs = (0..<L).map { k in FloatBuffer(count: k > 0 ? T * B * H : 0) }
     logits = FloatBuffer(count: T * B * V)
     hiddenGradients = (0..<L).map { _ in FloatBuffer(count: T * B * H) }
     embeddedGradient = FloatBuffer(count: T * B * E)
-    gateGradients = FloatBuffer(count: T * B * G * H)
+    gateGradients = FloatBuffer(count: isLSTM ? 0 : T * B * G * H)
     hiddenGateGradients = FloatBuffer(count: isGRU ? T * B * G * H : 0)
     cellGradient = FloatBuffer(count: B * H)
     combinedBias = FloatBuffer(count: G * H)

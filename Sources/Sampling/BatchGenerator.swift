@@ -18,7 +18,7 @@ public final class BatchGenerator {
   public let logits: FloatBuffer
   /// (B, G·H) gate pre-activations; (B, G·H) GRU's separate recurrent product; (L, G·H)
   /// b_ih + b_hh; (B, H) tanh(c); (B, max(E, H)) the current layer's input.
-  let gates: FloatBuffer, hiddenGates: FloatBuffer, bias: FloatBuffer, tanhC: FloatBuffer, input: FloatBuffer
+  let gates: FloatBuffer, hiddenGates: FloatBuffer, bias: FloatBuffer, input: FloatBuffer
 
   /// A generator of `batch` streams with a zero state.
   public init(model: LanguageModel, batch: Int) {
@@ -32,7 +32,6 @@ public final class BatchGenerator {
     gates = FloatBuffer(count: batch * G)
     hiddenGates = FloatBuffer(count: c.cell == .gru ? batch * G : 0)
     bias = FloatBuffer(count: c.layers * G)
-    tanhC = FloatBuffer(count: batch * c.hiddenSize)
     input = FloatBuffer(count: batch * max(c.embeddingSize, c.hiddenSize))
     for (k, slots) in model.layout.layers.enumerated() {
       let b = bias.pointer + k * G
@@ -69,8 +68,7 @@ public final class BatchGenerator {
         product(rows: G, columns: H, weight: wHH, x: h, accumulate: true, y: gates.pointer)
         // c is updated in place: each lane of c_{t−1} is read before the same lane is written.
         LSTMPointwise.forward(
-          gates: gates.pointer, bias: bias.pointer + k * G, cPrev: cell, c: cell,
-          tanhC: tanhC.pointer, h: h, batch: B, hidden: H)
+          gates: gates.pointer, bias: bias.pointer + k * G, cPrev: cell, c: cell, h: h, batch: B, hidden: H)
       case .gru:
         // The recurrent product stays apart: r multiplies only its n block. h is updated in
         // place (each lane of h_{t−1} is read before it is written).

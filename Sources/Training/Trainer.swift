@@ -16,7 +16,9 @@ public final class Trainer {
   public let optimizer: Adam
   /// State carried between chunks, (L, B, H).
   public let carried: RecurrentState
-  /// Parameters with the best validation loss so far (the model file's weights).
+  /// Parameters with the best validation loss so far (the model file's weights). Without a
+  /// validation split it is never filled (``parametersToSave`` is the current parameters), so
+  /// its pages are never touched and cost no memory.
   public let bestParameters: FloatBuffer
   /// Optimizer steps taken.
   public internal(set) var step = 0
@@ -62,7 +64,7 @@ public final class Trainer {
     validationIDs = validation
     optimizer = Adam(count: model.layout.totalCount, learningRate: options.learningRate)
     carried = RecurrentState(config: model.config, batch: B)
-    bestParameters = model.parameters.clone()
+    bestParameters = validation == nil ? model.makeParameterShapedBuffer() : model.parameters.clone()
     lastGoodParameters = model.parameters.clone()
     generator = SeededGenerator(seed: options.seed &+ 0x5EED)
     workspace = Workspace(config: model.config, steps: T, batch: B)

@@ -17,7 +17,7 @@ import Testing
     static let guardCount = 9
     static let sentinel: Float = -777
     var gates: [Float], bias: [Float], cPrev: [Float], dh: [Float], dc: [Float]
-    var c: [Float], tanhC: [Float], h: [Float], dGates: [Float]
+    var c: [Float], h: [Float], dGates: [Float]
 
     init(_ s: Shape, seed: UInt64) {
       var rng = SeededGenerator(seed: seed)
@@ -34,24 +34,23 @@ import Testing
       dh = values(B * H, scale: 1)
       dc = values(B * H, scale: 1)
       c = empty(B * H)
-      tanhC = empty(B * H)
       h = empty(B * H)
       dGates = empty(B * 4 * H)
     }
 
     mutating func forward(_ s: Shape, naive: Bool) {
       let f = naive ? LSTMPointwise.forwardNaive : LSTMPointwise.forward
-      f(&gates, bias, cPrev, &c, &tanhC, &h, s.batch, s.hidden)
+      f(&gates, bias, cPrev, &c, &h, s.batch, s.hidden)
     }
 
     mutating func backward(_ s: Shape, naive: Bool) {
       let f = naive ? LSTMPointwise.backwardNaive : LSTMPointwise.backward
-      f(gates, cPrev, tanhC, dh, &dc, &dGates, s.batch, s.hidden)
+      f(gates, cPrev, c, dh, &dc, &dGates, s.batch, s.hidden)
     }
 
     /// Every output array with its name.
     var outputs: [(String, [Float])] {
-      [("gates", gates), ("c", c), ("tanhC", tanhC), ("h", h), ("dc", dc), ("dGates", dGates)]
+      [("gates", gates), ("c", c), ("h", h), ("dc", dc), ("dGates", dGates)]
     }
   }
 
@@ -72,7 +71,7 @@ import Testing
     // FastMath's sigmoid/tanh are within 2e-7 / 3e-7 absolute of libm's (ActivationAccuracyTests);
     // c = f·c_prev + i·g with |c_prev| ≲ 5 can carry that to ~1e-6. Tolerance 2e-6 with
     // floor 1 (absolute below 1). Measured worst: 1.8e-7.
-    for ((name, f), (_, n)) in zip(fast.outputs, naive.outputs).prefix(4) {
+    for ((name, f), (_, n)) in zip(fast.outputs, naive.outputs).prefix(3) {
       expectClose(f, n.map(Double.init), tolerance: 2e-6, floor: 1, name)
     }
     Self.expectGuardsIntact(fast)
@@ -86,10 +85,11 @@ import Testing
     var naive = fast
     fast.backward(shape, naive: false)
     naive.backward(shape, naive: true)
-    // The same products in the same order, lane by lane: bit-identical unless a compiler fuses
-    // multiply-adds. Tolerance 1e-6 relative (floor 1e-3) covers such fusion. Measured: 0.
-    expectClose(fast.dGates, naive.dGates.map(Double.init), tolerance: 1e-6, "dGates")
-    expectClose(fast.dc, naive.dc.map(Double.init), tolerance: 1e-6, "dc")
+    // Both recompute tanh(c_t): FastMath's (within 3e-7 absolute of libm's) against tanhf.
+    // Through dc = dc' + dh·o·(1 − tanh²c) with |dh| ≲ 4 and the products after it, that is up
+    // to ~3e-6 absolute. Tolerance 1e-5 with floor 1 (absolute below 1).
+    expectClose(fast.dGates, naive.dGates.map(Double.init), tolerance: 1e-5, floor: 1, "dGates")
+    expectClose(fast.dc, naive.dc.map(Double.init), tolerance: 1e-5, floor: 1, "dc")
     Self.expectGuardsIntact(fast)
   }
 
@@ -98,15 +98,32 @@ import Testing
     arguments: [Shape(batch: 1, hidden: 13), Shape(batch: 3, hidden: 32)])
   func inPlaceCell(shape: Shape) {
     var separate = Step(shape, seed: 99)
-    var (gates, cell, tanhC, h) = (separate.gates, separate.cPrev, separate.tanhC, separate.h)
+    var (gates, cell, h) = (separate.gates, separate.cPrev, separate.h)
     separate.forward(shape, naive: false)
     cell.withUnsafeMutableBufferPointer { cell in
       LSTMPointwise.forward(
-        gates: &gates, bias: separate.bias, cPrev: cell.baseAddress!, c: cell.baseAddress!,
-        tanhC: &tanhC, h: &h, batch: shape.batch, hidden: shape.hidden)
+        gates: &gates, bias: separate.bias, cPrev: cell.baseAddress!, c: cell.baseAddress!, h: &h,
+        batch: shape.batch, hidden: shape.hidden)
     }
     #expect(cell == separate.c)
     #expect(h == separate.h)
     #expect(gates == separate.gates)
+  }
+
+  @Test(
+    "backward writing its gradients over the saved gates equals separate buffers",
+    arguments: [Shape(batch: 1, hidden: 13), Shape(batch: 3, hidden: 32)])
+  func inPlaceGateGradients(shape: Shape) {
+    var separate = Step(shape, seed: 17)
+    separate.forward(shape, naive: true)
+    var (gates, dc) = (separate.gates, separate.dc)
+    separate.backward(shape, naive: false)
+    gates.withUnsafeMutableBufferPointer { gates in
+      LSTMPointwise.backward(
+        gates: gates.baseAddress!, cPrev: separate.cPrev, c: separate.c, dh: separate.dh, dc: &dc,
+        dGates: gates.baseAddress!, batch: shape.batch, hidden: shape.hidden)
+    }
+    #expect(gates == separate.dGates)  // both end in the same sentinels
+    #expect(dc == separate.dc)
   }
 }

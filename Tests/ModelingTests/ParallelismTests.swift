@@ -25,9 +25,11 @@ import Testing
     let (loss1, h1, g1) = run(threads: 1)
     let (loss2, h2, g2) = run(threads: 2)
     // Slices compute the same operations per stream; only the order of the loss's Double
-    // partial sums and BLAS blocking may differ: agreement to float rounding.
+    // partial sums and BLAS blocking may differ: agreement to float rounding, grown over 8
+    // recurrent steps. (OpenBLAS's Zen kernels round a 2- or 3-row product differently from a
+    // 5-row one: final h differed by 8.5e-6 relative on an AMD EPYC, 0 on a Xeon.)
     expectClose([Double(loss2)], [Double(loss1)], tolerance: 1e-6, "loss")
-    expectClose(h2, h1.map(Double.init), tolerance: 1e-6, floor: 1e-2, "final h")
+    expectClose(h2, h1.map(Double.init), tolerance: 3e-5, floor: 1e-2, "final h")
     expectClose(g2, g1.map(Double.init), tolerance: 1e-5, floor: 1e-3, "gradients")
   }
 
