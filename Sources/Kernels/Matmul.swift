@@ -80,6 +80,12 @@ func blasMatmul(
 ///
 /// - a: (M, N) row-major with leading dimension `lda`; `op(a)` is `a` or its transpose.
 /// - x: N values (or M when transposed); y: M values (or N when transposed).
+///
+/// A product reads each element of `a` once, so it is bound by memory bandwidth. Matrices of
+/// at least ``matvecSplitMinimum`` elements (beyond the caches) are split by rows over the
+/// threads, each streaming its own rows: a core alone does not saturate the memory bus.
+/// (BLAS may then round a few rows differently, ~1e-7 relative, so the thread count can
+/// change a large model's sampled text where a draw falls on a probability boundary.)
 @inlinable
 public func matvec(
   transposeA: Bool = false, m: Int, n: Int, alpha: Float = 1,
@@ -87,10 +93,24 @@ public func matvec(
   x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
 ) {
   guard m > 0, n > 0 else { return }
+  if !transposeA && m * n >= matvecSplitMinimum && Parallelism.threads > 1 {
+    Parallelism.forEachSlice(of: m, minimumSliceSize: 64) { rows in
+      cblas_sgemv(
+        CblasRowMajor, CblasNoTrans, blasInt(rows.count), blasInt(n), alpha, a + rows.lowerBound * lda, blasInt(lda),
+        x, 1, beta, y + rows.lowerBound, 1)
+    }
+    return
+  }
   cblas_sgemv(
     CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
     blasInt(m), blasInt(n), alpha, a, blasInt(lda), x, 1, beta, y, 1)
 }
+
+/// Elements (M·N) from which ``matvec`` splits a product over the threads: 4 MiB of weights.
+/// Measured on 2 cores of an AMD EPYC (L2 512 KiB per core, L3 8 MiB): sampling a 2 × 512
+/// model ran 25–35% faster split; a 1 × 256 model (1 MiB matrices) ran slower, the hand-off
+/// costing more than the bandwidth it adds.
+public let matvecSplitMinimum = 1 << 20
 
 /// The specification of ``matmul``: three plain loops, accumulated in Double.
 /// Used by tests only; never on a hot path.

@@ -83,7 +83,6 @@ struct BenchCommand: ParsableCommand {
     let flopsPerStep = Self.trainingFLOPs(config: config, symbols: trainer.symbolsPerStep)
 
     // Sampling: one symbol at a time from the trained model, as `charlm sample` does.
-    Parallelism.setThreads(1)
     let generator = Generator(model: model)
     var scratch: [Float] = []
     var id = 0
@@ -95,7 +94,6 @@ struct BenchCommand: ParsableCommand {
         uniform: rng.nextUnitDouble(), scratch: &scratch)
     }
     let sampleRate = Double(sampleLength) / (clock.now - s0).seconds
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
     let rss = Self.peakResidentBytes()
 
     let achieved = flopsPerStep / medianStep / 1e9

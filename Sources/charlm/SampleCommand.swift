@@ -65,6 +65,9 @@ struct SampleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Stop generating after this many seconds (per prime with -i).")
   var maxTime: Double?
 
+  @Option(help: "Threads (default: all cores); only the products of large models are split.")
+  var threads: Int?
+
   @Flag(
     name: [.customShort("i"), .long],
     help: "Read a prime per line from standard input and print a continuation of each, until end of input.")
@@ -81,6 +84,7 @@ struct SampleCommand: ParsableCommand {
     if let maxTime, !(maxTime > 0 && maxTime.isFinite) {
       throw ValidationError("--max-time must be positive seconds (got \(maxTime))")
     }
+    try check("--threads", threads, 1...1024)
     if stop.contains("") { throw ValidationError("--stop needs a non-empty string") }
     if primeFile != nil && !prime.isEmpty { throw ValidationError("give either --prime or --prime-file, not both") }
     if interactive && (primeFile != nil || !prime.isEmpty) {
@@ -89,7 +93,8 @@ struct SampleCommand: ParsableCommand {
   }
 
   func run() throws {
-    Parallelism.setThreads(1)  // one symbol at a time: matrix–vector products are too small to share
+    // One symbol at a time: only matrix–vector products of large models are worth splitting.
+    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
     let loaded = try LoadedModel(path: model)
     let session = SampleSession(
       loaded: loaded, options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), length: length,

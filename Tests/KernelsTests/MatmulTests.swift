@@ -2,6 +2,8 @@ import Kernels
 import TestSupport
 import Testing
 
+@testable import Kernels
+
 /// `matmul` (BLAS) against `matmulNaive` (three loops in Double), its specification.
 @Suite struct MatmulTests {
   /// One product: shapes, transposes, scalars and padding of the leading dimensions.
@@ -115,5 +117,22 @@ import Testing
       beta: 2, c: &naive, ldc: 1)
     // Same reasoning as above: Float accumulation of ≤ 13 products.
     expectClose(fast, naive.map(Double.init), tolerance: 1e-5, floor: 1, "y")
+  }
+
+  @Test("a matvec large enough to split over 2 threads equals the 1-thread product")
+  func splitMatvecMatchesSerial() {
+    var rng = SeededGenerator(seed: 4)
+    let (m, n) = (2051, 512)  // 1.05M elements ≥ matvecSplitMinimum; odd M: uneven slices
+    #expect(m * n >= matvecSplitMinimum)
+    let a = (0..<(m * n)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let x = (0..<n).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let y0 = (0..<m).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    var serial = y0
+    var split = y0
+    matvec(m: m, n: n, alpha: 0.5, a: a, lda: n, x: x, beta: 2, y: &serial)
+    Parallelism.withThreads(2) { matvec(m: m, n: n, alpha: 0.5, a: a, lda: n, x: x, beta: 2, y: &split) }
+    // OpenBLAS's kernel may sum a few rows in another order depending on where a slice starts
+    // (seen: 3 rows of 2,051 on an AMD EPYC): Float rounding of 512 products, |y| ≲ 20.
+    expectClose(split, serial.map(Double.init), tolerance: 1e-5, floor: 1, "y")
   }
 }
