@@ -22,15 +22,14 @@ struct GRULayer {
 
   // MARK: - Forward
 
-  /// - input: (T, B, In)   - state: layer's h, (B, H), read then updated to h_T (c untouched).
+  /// - input: (T, B, In) rows, or the folded embedding (layer 0)   - state: layer's h, (B, H), read then updated to h_T (c untouched).
   /// - Saves r, z, n (gates), W_hn·h + b_hn (hiddenGates) and h_0…h_T in the workspace; the
   ///   output is h_1…h_T.
   func forward(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: LayerInput,
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     let (B, H, G) = (ws.batch, hidden, 3 * hidden)
-    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
     let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
     let bIH = UnsafePointer(parameters.pointer(to: layout.slots[slots.biasIH]))
     let bHH = UnsafePointer(parameters.pointer(to: layout.slots[slots.biasHH]))
@@ -40,9 +39,8 @@ struct GRULayer {
 
     hs.update(from: state.h(layer: index), count: B * H)
     // x·W_ihᵀ for all T·B rows at once.
-    matmul(
-      transposeB: true, m: T * B, n: G, k: inputSize,
-      a: input, lda: inputSize, b: wIH, ldb: inputSize, c: gates, ldc: G)
+    slots.projectInput(
+      input, parameters: parameters, layout: layout, rows: T * B, inputSize: inputSize, width: G, output: gates)
     // Each thread runs all T steps for its own slice of streams.
     Parallelism.forEachSlice(of: B) { streams in
       let (b0, rows) = (streams.lowerBound, streams.count)
@@ -70,7 +68,7 @@ struct GRULayer {
   /// - stateGradient: when given, receives ∂loss/∂h_0 for this layer (and 0 for c_0).
   func backward(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
-    input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+    input: LayerInput, inputGradient: UnsafeMutablePointer<Float>?,
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H, G) = (ws.batch, hidden, 3 * hidden)

@@ -20,14 +20,13 @@ struct LSTMLayer {
 
   // MARK: - Forward
 
-  /// - input: (T, B, In)   - state: layer's h and c, (B, H) each, read then updated to h_T, c_T.
+  /// - input: (T, B, In) rows, or the folded embedding (layer 0)   - state: layer's h and c, (B, H) each, read then updated to h_T, c_T.
   /// - Saves gates, h_0…h_T and c_0…c_T in the workspace; the output is h_1…h_T.
   func forward(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: LayerInput,
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     let (B, H, G) = (ws.batch, hidden, 4 * hidden)
-    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
     let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
     let gates = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
@@ -40,9 +39,8 @@ struct LSTMLayer {
     VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: G)
 
     // x·W_ihᵀ for all T·B rows at once.
-    matmul(
-      transposeB: true, m: T * B, n: G, k: inputSize,
-      a: input, lda: inputSize, b: wIH, ldb: inputSize, c: gates, ldc: G)
+    slots.projectInput(
+      input, parameters: parameters, layout: layout, rows: T * B, inputSize: inputSize, width: G, output: gates)
     // The recurrence is independent across streams: each thread runs all T steps for its
     // own slice of streams, so steps need no synchronization.
     Parallelism.forEachSlice(of: B) { streams in
@@ -72,7 +70,7 @@ struct LSTMLayer {
   /// - stateGradient: when given, receives ∂loss/∂h_0 and ∂loss/∂c_0 for this layer.
   func backward(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
-    input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+    input: LayerInput, inputGradient: UnsafeMutablePointer<Float>?,
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H, G) = (ws.batch, hidden, 4 * hidden)

@@ -16,6 +16,9 @@ public final class LanguageModel {
   public let parameters: FloatBuffer
   /// The recurrent stack, bottom first.
   let recurrentLayers: [RecurrentLayer]
+  /// Whether layer 0 may read the embedding folded into W_ih when it pays (see
+  /// ``FoldedEmbedding``); tests turn it off to compare against the dense path.
+  var foldsEmbedding = true
 
   /// A model with the given parameters (`parameters.count` must equal the layout's total).
   public init(config: ModelConfig, parameters: FloatBuffer) {
@@ -63,19 +66,20 @@ public final class LanguageModel {
   /// multiplied by `workspace.dropoutMask(layer: k)` (saved in `droppedInputs` for the backward).
   func forward(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) {
     precondition(T >= 1 && T <= ws.steps && state.batch == ws.batch)
-    let (B, E, H) = (ws.batch, config.embeddingSize, config.hiddenSize)
-    Embedding.forward(
-      weight: parameters.pointer(to: layout.slots[layout.embedding]), ids: ws.inputs,
-      count: T * B, width: E, output: ws.embedded.pointer)
-    var input = UnsafePointer(ws.embedded.pointer)
+    let (B, H) = (ws.batch, config.hiddenSize)
     for layer in recurrentLayers {
       let k = layer.index
-      if dropout && k > 0 {
-        Dropout.apply(input, mask: ws.dropoutMasks[k].pointer, output: ws.droppedInputs[k].pointer, count: T * B * H)
-        input = UnsafePointer(ws.droppedInputs[k].pointer)
+      var input: LayerInput
+      if k == 0 {
+        input = bottomInput(steps: T, workspace: ws, gradients: nil)
+      } else if dropout {
+        let below = ws.hiddenStates[k - 1].pointer + B * H
+        Dropout.apply(below, mask: ws.dropoutMasks[k].pointer, output: ws.droppedInputs[k].pointer, count: T * B * H)
+        input = .rows(ws.droppedInputs[k].pointer)
+      } else {
+        input = .rows(ws.hiddenStates[k - 1].pointer + B * H)
       }
       layer.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
-      input = UnsafePointer(ws.hiddenStates[k].pointer + B * H)
     }
     OutputHead.forward(
       parameters: parameters, layout: layout, top: ws.topOutputs, rows: T * B,
@@ -126,23 +130,49 @@ public final class LanguageModel {
       parameters: parameters, layout: layout, gradients: gradients,
       logitGradient: ws.logits.pointer, top: ws.topOutputs, rows: T * B, hidden: H, vocab: V,
       topGradient: ws.hiddenGradients[config.layers - 1].pointer)
+    let bottom = bottomInput(steps: T, workspace: ws, gradients: gradients)
     for layer in recurrentLayers.reversed() {
       let k = layer.index
       let dropped = dropout && k > 0
-      let input =
-        k == 0 ? ws.embedded.pointer : dropped ? ws.droppedInputs[k].pointer : ws.hiddenStates[k - 1].pointer + B * H
-      let inputGradient = k == 0 ? ws.embeddedGradient.pointer : ws.hiddenGradients[k - 1].pointer
+      let input: LayerInput =
+        k == 0 ? bottom : .rows(dropped ? ws.droppedInputs[k].pointer : ws.hiddenStates[k - 1].pointer + B * H)
+      let inputGradient: UnsafeMutablePointer<Float>? =
+        switch input {
+        case .folded: nil  // goes straight into the embedding's gradient
+        case .rows: k > 0 ? ws.hiddenGradients[k - 1].pointer : ws.embeddedGradient.pointer
+        }
       layer.backward(
         parameters: parameters, layout: layout, gradients: gradients, input: input,
         inputGradient: inputGradient, steps: T, workspace: ws, stateGradient: stateGradient)
-      if dropped {
+      if dropped, let inputGradient {
         // ∂loss/∂(layer k−1's output) = mask ⊙ ∂loss/∂(dropped input), in place.
         Dropout.apply(inputGradient, mask: ws.dropoutMasks[k].pointer, output: inputGradient, count: T * B * H)
       }
     }
-    Embedding.backward(
-      outputGradient: ws.embeddedGradient.pointer, ids: ws.inputs, count: T * B, width: E,
-      weightGradient: gradients.pointer(to: layout.slots[layout.embedding]))
+    if case .rows = bottom {
+      Embedding.backward(
+        outputGradient: ws.embeddedGradient.pointer, ids: ws.inputs, count: T * B, width: E,
+        weightGradient: gradients.pointer(to: layout.slots[layout.embedding]))
+    }
     return Float(nats / Double(scored))
+  }
+
+  /// Layer 0's input for a chunk of T steps: the embedding folded into W_ih when that pays
+  /// (``FoldedEmbedding``), else the embedded rows, looked up here into `workspace.embedded`.
+  /// - gradients: where the folded path accumulates the embedding's gradient (nil: forward only).
+  func bottomInput(steps T: Int, workspace ws: Workspace, gradients: FloatBuffer?) -> LayerInput {
+    let (N, E) = (T * ws.batch, config.embeddingSize)
+    let embedding = parameters.pointer(to: layout.slots[layout.embedding])
+    if foldsEmbedding && ws.foldedTable.count > 0 && FoldedEmbedding.pays(vocab: config.vocabSize, rows: N) {
+      return .folded(
+        FoldedEmbedding(
+          ids: ws.inputs, table: ws.foldedTable.pointer, embedding: embedding,
+          embeddingGradient: gradients?.pointer(to: layout.slots[layout.embedding]),
+          vocab: config.vocabSize))
+    }
+    if gradients == nil {
+      Embedding.forward(weight: embedding, ids: ws.inputs, count: N, width: E, output: ws.embedded.pointer)
+    }
+    return .rows(ws.embedded.pointer)
   }
 }

@@ -17,14 +17,13 @@ struct RNNLayer {
 
   // MARK: - Forward
 
-  /// - input: (T, B, In)   - state: layer's h, (B, H), read then updated to h_T (c untouched).
+  /// - input: (T, B, In) rows, or the folded embedding (layer 0)   - state: layer's h, (B, H), read then updated to h_T (c untouched).
   /// - Saves h_0…h_T in the workspace (the backward needs only those); the output is h_1…h_T.
   func forward(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: LayerInput,
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     let (B, H) = (ws.batch, hidden)
-    let wIH = parameters.pointer(to: layout.slots[slots.weightIH])
     let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
     let pre = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
@@ -35,9 +34,8 @@ struct RNNLayer {
     VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: H)
 
     // x·W_ihᵀ for all T·B rows at once.
-    matmul(
-      transposeB: true, m: T * B, n: H, k: inputSize,
-      a: input, lda: inputSize, b: wIH, ldb: inputSize, c: pre, ldc: H)
+    slots.projectInput(
+      input, parameters: parameters, layout: layout, rows: T * B, inputSize: inputSize, width: H, output: pre)
     Parallelism.forEachSlice(of: B) { streams in
       let (b0, rows) = (streams.lowerBound, streams.count)
       for t in 0..<T {
@@ -62,7 +60,7 @@ struct RNNLayer {
   /// - stateGradient: when given, receives ∂loss/∂h_0 for this layer (and 0 for c_0).
   func backward(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
-    input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+    input: LayerInput, inputGradient: UnsafeMutablePointer<Float>?,
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H) = (ws.batch, hidden)

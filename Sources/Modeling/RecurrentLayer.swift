@@ -27,9 +27,10 @@ enum RecurrentLayer {
     }
   }
 
-  /// - input: (T, B, In)   - state: updated to the chunk's end. See the cell's layer type.
+  /// - input: (T, B, In) rows or the folded embedding   - state: updated to the chunk's end.
+  ///   See the cell's layer type.
   func forward(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: LayerInput,
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     switch self {
@@ -42,10 +43,11 @@ enum RecurrentLayer {
     }
   }
 
-  /// - input: (T, B, In) as given to forward.   - inputGradient: (T, B, In) out, or nil.
+  /// - input: as given to forward.   - inputGradient: (T, B, In) out, or nil (always nil for a
+  ///   folded input, whose gradient goes straight to the embedding's).
   func backward(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
-    input: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+    input: LayerInput, inputGradient: UnsafeMutablePointer<Float>?,
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     switch self {
@@ -71,28 +73,45 @@ extension ParameterLayout.LayerSlots {
   ///
   /// - inputSide: (N, G) ∂loss/∂(x·W_ihᵀ + b_ih).   - hiddenSide: (N, G) ∂loss/∂(h·W_hhᵀ + b_hh):
   ///   the same buffer as `inputSide` for LSTM and RNN, GRU's separate one for its n gate.
-  /// - input: (N, In) the layer's input.   - previousHidden: (N, H) h_0 … h_{T−1}.
+  /// - input: the layer's input, (N, In) rows or the folded embedding.
+  /// - previousHidden: (N, H) h_0 … h_{T−1}.
   /// - inputGradient: (N, In) out: ∂loss/∂input, or nil when not needed.
-  /// - gradients: accumulated into the layer's four tensors.
+  /// - gradients: accumulated into the layer's four tensors (and, for a folded input, into the
+  ///   embedding's: see ``FoldedEmbedding``).
   func accumulateChunkGradients(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
     rows N: Int, gateRows G: Int, inputSize: Int, hidden H: Int,
-    input: UnsafePointer<Float>, previousHidden: UnsafePointer<Float>,
+    input: LayerInput, previousHidden: UnsafePointer<Float>,
     inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
     inputGradient: UnsafeMutablePointer<Float>?
   ) {
-    matmul(
-      transposeA: true, m: G, n: inputSize, k: N, a: inputSide, lda: G, b: input, ldb: inputSize,
-      beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
+    let wIH = parameters.pointer(to: layout.slots[weightIH])
+    switch input {
+    case .rows(let x):
+      matmul(
+        transposeA: true, m: G, n: inputSize, k: N, a: inputSide, lda: G, b: x, ldb: inputSize,
+        beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
+      if let inputGradient {
+        matmul(m: N, n: inputSize, k: G, a: inputSide, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
+      }
+    case .folded(let f):
+      guard let embeddingGradient = f.embeddingGradient else { preconditionFailure("a backward needs gradients") }
+      // ∂P: the gradient rows scattered onto their symbols' rows of the table.
+      f.table.update(repeating: 0, count: f.vocab * G)
+      for n in 0..<N {
+        VectorOps.add(inputSide + n * G, to: f.table + Int(f.ids[n]) * G, count: G)
+      }
+      matmul(
+        transposeA: true, m: G, n: inputSize, k: f.vocab, a: f.table, lda: G, b: f.embedding, ldb: inputSize,
+        beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
+      matmul(
+        m: f.vocab, n: inputSize, k: G, a: f.table, lda: G, b: wIH, ldb: inputSize, beta: 1,
+        c: embeddingGradient, ldc: inputSize)
+    }
     matmul(
       transposeA: true, m: G, n: H, k: N, a: hiddenSide, lda: G, b: previousHidden, ldb: H,
       beta: 1, c: gradients.pointer(to: layout.slots[weightHH]), ldc: H)
     VectorOps.addColumnSums(of: inputSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasIH]))
     VectorOps.addColumnSums(of: hiddenSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasHH]))
-    if let inputGradient {
-      matmul(
-        m: N, n: inputSize, k: G, a: inputSide, lda: G, b: parameters.pointer(to: layout.slots[weightIH]),
-        ldb: inputSize, c: inputGradient, ldc: inputSize)
-    }
   }
 }

@@ -49,6 +49,9 @@ public final class Workspace {
   let cellGradient: FloatBuffer
   /// b_ih + b_hh of the layer being computed, (G·H).
   let combinedBias: FloatBuffer
+  /// Layer 0's folded table Emb·W_ihᵀ, then its gradient, (V, G·H); empty when folding does
+  /// not pay for chunks of this size (``FoldedEmbedding/pays(vocab:rows:)``).
+  let foldedTable: FloatBuffer
 
   /// Buffers for chunks of up to `steps` steps over `batch` streams of a model of `config`.
   public init(config: ModelConfig, steps: Int, batch: Int) {
@@ -78,6 +81,7 @@ public final class Workspace {
     hiddenGateGradients = FloatBuffer(count: isGRU ? T * B * G * H : 0)
     cellGradient = FloatBuffer(count: B * H)
     combinedBias = FloatBuffer(count: G * H)
+    foldedTable = FloatBuffer(count: FoldedEmbedding.pays(vocab: V, rows: T * B) ? V * G * H : 0)
   }
 
   deinit {

@@ -49,7 +49,8 @@ import Testing
       state.h.copy(from: h0)
       state.c.copy(from: c0)
       layer.forward(
-        parameters: model.parameters, layout: layout, input: input.pointer, steps: T, state: state, workspace: ws)
+        parameters: model.parameters, layout: layout, input: .rows(input.pointer), steps: T, state: state, workspace: ws
+      )
       let out = ws.hiddenStates[0].pointer + B * H
       return (0..<(T * B * H)).reduce(0.0) { $0 + Double(w[$1]) * Double(out[$1]) }
     }
@@ -59,7 +60,7 @@ import Testing
     let inputGradient = FloatBuffer(count: T * B * E)
     let stateGradient = RecurrentState(config: Self.config, batch: B)
     layer.backward(
-      parameters: model.parameters, layout: layout, gradients: grads, input: input.pointer,
+      parameters: model.parameters, layout: layout, gradients: grads, input: .rows(input.pointer),
       inputGradient: inputGradient.pointer, steps: T, workspace: ws, stateGradient: stateGradient)
 
     let slots = layout.layers[0]

@@ -1,0 +1,63 @@
+import Kernels
+
+/// What a recurrent layer reads over a chunk of N = T·B rows, and how its input projection
+/// x·W_ihᵀ is formed.
+///
+/// Layer 0 reads embedded symbols, and x·W_ihᵀ = Emb[id]·W_ihᵀ is a row of the table
+/// P = Emb·W_ihᵀ (V, width). When V is small against N (character models: V ≈ 100, N ≈ 2,000),
+/// computing P once per chunk and gathering its rows replaces the N × E × width products of
+/// the projection and of both its gradients with V × E × width ones (see ``folded``).
+enum LayerInput {
+  /// (N, In) rows: the embedded symbols, or the outputs of the layer below.
+  case rows(UnsafePointer<Float>)
+  /// Layer 0 with the embedding folded into W_ih.
+  case folded(FoldedEmbedding)
+}
+
+/// Layer 0's input as token ids and the table P = Emb·W_ihᵀ.
+///
+/// Forward: row n of the projection is P[ids[n]]. Backward, with D = ∂loss/∂projection (N, width):
+/// ∂P = Σ_n e_{ids[n]}·D[n] (a scatter-add), then ∂W_ih += ∂Pᵀ·Emb and ∂Emb += ∂P·W_ih: the
+/// same sums as the dense path (∂W_ih += Dᵀ·X, ∂X = D·W_ih, ∂Emb[id] += ∂X[n]) in another order.
+struct FoldedEmbedding {
+  /// (N) input ids.
+  let ids: UnsafePointer<Int32>
+  /// (V, width): P in the forward; reused for ∂P in the backward.
+  let table: UnsafeMutablePointer<Float>
+  /// (V, E) the embedding.
+  let embedding: UnsafePointer<Float>
+  /// (V, E) the embedding's gradient, accumulated by the backward (nil in a forward-only pass).
+  let embeddingGradient: UnsafeMutablePointer<Float>?
+  /// V.
+  let vocab: Int
+
+  /// Whether folding pays for a chunk of `rows` symbols: the table costs V rows of products
+  /// where the dense path costs N, and its scatter-add is a pass over the N gradient rows.
+  static func pays(vocab V: Int, rows N: Int) -> Bool { 2 * V <= N }
+}
+
+extension ParameterLayout.LayerSlots {
+  /// x·W_ihᵀ for all N rows: one GEMM over the rows, or a gather from the folded table
+  /// (computed here from the embedding and W_ih).
+  ///
+  /// - output: (N, width) out, width = the rows of W_ih (G·H).
+  func projectInput(
+    _ input: LayerInput, parameters: FloatBuffer, layout: ParameterLayout, rows N: Int, inputSize: Int,
+    width: Int, output: UnsafeMutablePointer<Float>
+  ) {
+    let wIH = parameters.pointer(to: layout.slots[weightIH])
+    switch input {
+    case .rows(let x):
+      matmul(
+        transposeB: true, m: N, n: width, k: inputSize, a: x, lda: inputSize, b: wIH, ldb: inputSize, c: output,
+        ldc: width)
+    case .folded(let f):
+      matmul(
+        transposeB: true, m: f.vocab, n: width, k: inputSize, a: f.embedding, lda: inputSize, b: wIH, ldb: inputSize,
+        c: f.table, ldc: width)
+      for n in 0..<N {
+        (output + n * width).update(from: f.table + Int(f.ids[n]) * width, count: width)
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import Kernels
+import TestSupport
+import Testing
+
+@testable import Modeling
+
+/// Layer 0 reading the embedding folded into W_ih (a table gather, and a scatter-add in the
+/// backward) against the dense path (embedded rows times W_ih), for every cell.
+@Suite struct FoldedEmbeddingTests {
+  @Test("folded and dense layer 0 give the same loss, state and gradients", arguments: CellKind.allCases)
+  func foldedMatchesDense(cell: CellKind) {
+    // V = 7 against N = 6·3 = 18 rows: folding pays (2V ≤ N).
+    let config = ModelConfig(vocabSize: 7, embeddingSize: 5, hiddenSize: 9, layers: 2).with(cell: cell)
+    #expect(FoldedEmbedding.pays(vocab: 7, rows: 18))
+    let setup = TinySetup(config: config, steps: 6, batch: 3, skipSome: true)
+    func run(folded: Bool) -> (loss: Float, state: [Float], gradients: [Float], stateGradient: [Float]) {
+      setup.model.foldsEmbedding = folded
+      defer { setup.model.foldsEmbedding = true }
+      let ws = setup.workspace()
+      #expect(ws.foldedTable.count == 7 * cell.gateCount * 9)
+      let state = setup.initialState()
+      let stateGradient = RecurrentState(config: config, batch: 3)
+      let grads = setup.model.makeParameterShapedBuffer()
+      let loss = setup.model.forwardBackward(
+        steps: 6, state: state, workspace: ws, gradients: grads, stateGradient: stateGradient)
+      return (loss, state.h.array + state.c.array, grads.array, stateGradient.h.array + stateGradient.c.array)
+    }
+    let dense = run(folded: false)
+    let folded = run(folded: true)
+    // The same sums in another order (gathered table rows instead of per-row products; the
+    // gradient summed per symbol before the products): Float rounding only.
+    expectClose([Double(folded.loss)], [Double(dense.loss)], tolerance: 1e-6, "loss")
+    expectClose(folded.state, dense.state.map(Double.init), tolerance: 1e-5, floor: 1e-2, "final state")
+    expectClose(folded.gradients, dense.gradients.map(Double.init), tolerance: 1e-5, floor: 1e-3, "gradients")
+    expectClose(
+      folded.stateGradient, dense.stateGradient.map(Double.init), tolerance: 1e-5, floor: 1e-3, "state gradients")
+  }
+
+  @Test("folding is skipped where it does not pay: large V, or a short last chunk")
+  func skippedWhenItDoesNotPay() {
+    #expect(!FoldedEmbedding.pays(vocab: 6443, rows: 64 * 32))  // Tang poems, T = 64, B = 32
+    #expect(FoldedEmbedding.pays(vocab: 65, rows: 64 * 32))  // tinyshakespeare
+    let config = ModelConfig(vocabSize: 40, embeddingSize: 4, hiddenSize: 8, layers: 1)
+    #expect(Workspace(config: config, steps: 4, batch: 5).foldedTable.count == 0)  // 2·40 > 20
+  }
+}
