@@ -18,7 +18,13 @@ public final class LanguageModel {
   let recurrentLayers: [RecurrentLayer]
   /// Whether layer 0 may read the embedding folded into W_ih when it pays (see
   /// ``FoldedEmbedding``); tests turn it off to compare against the dense path.
-  var foldsEmbedding = true
+  var allowsEmbeddingFold = true
+
+  /// Whether a chunk of `rows` = T·B symbols runs layer 0 with the embedding folded into W_ih:
+  /// its input products then run over the V rows of Emb·W_ihᵀ instead of the T·B rows.
+  public func foldsEmbedding(rows: Int) -> Bool {
+    allowsEmbeddingFold && FoldedEmbedding.pays(vocab: config.vocabSize, rows: rows)
+  }
 
   /// A model with the given parameters (`parameters.count` must equal the layout's total).
   public init(config: ModelConfig, parameters: FloatBuffer) {
@@ -163,7 +169,7 @@ public final class LanguageModel {
   func bottomInput(steps T: Int, workspace ws: Workspace, gradients: FloatBuffer?) -> LayerInput {
     let (N, E) = (T * ws.batch, config.embeddingSize)
     let embedding = parameters.pointer(to: layout.slots[layout.embedding])
-    if foldsEmbedding && ws.foldedTable.count > 0 && FoldedEmbedding.pays(vocab: config.vocabSize, rows: N) {
+    if foldsEmbedding(rows: N) && ws.foldedTable.count > 0 {
       return .folded(
         FoldedEmbedding(
           ids: ws.inputs, table: ws.foldedTable.pointer, embedding: embedding,

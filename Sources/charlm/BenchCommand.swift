@@ -80,7 +80,8 @@ struct BenchCommand: ParsableCommand {
     }
     let medianStep = stepSeconds.sorted()[stepSeconds.count / 2]
     let trainRate = Double(trainer.symbolsPerStep) / medianStep
-    let flopsPerStep = Self.trainingFLOPs(config: config, symbols: trainer.symbolsPerStep)
+    let flopsPerStep = Self.trainingFLOPs(
+      config: config, symbols: trainer.symbolsPerStep, folded: model.foldsEmbedding(rows: trainer.symbolsPerStep))
 
     // Sampling: one symbol at a time from the trained model, as `charlm sample` does.
     let generator = Generator(model: model)
@@ -113,12 +114,17 @@ struct BenchCommand: ParsableCommand {
     }
   }
 
-  /// Floating-point operations of one training step: the forward's matrix products
-  /// (2·rows·in·out each) times three (forward, input gradients, weight gradients).
-  static func trainingFLOPs(config: ModelConfig, symbols: Int) -> Double {
+  /// Floating-point operations one training step executes: the forward's matrix products
+  /// (2·rows·in·out each) times three (forward, input gradients, weight gradients). With the
+  /// embedding folded into layer 0 (`folded`), that layer's input products run over V rows
+  /// instead of N = T·B.
+  static func trainingFLOPs(config: ModelConfig, symbols: Int, folded: Bool) -> Double {
     let (N, G, H) = (Double(symbols), Double(config.cell.gateCount * config.hiddenSize), Double(config.hiddenSize))
     var forward = 2 * N * H * Double(config.vocabSize)
-    for k in 0..<config.layers { forward += 2 * N * G * (Double(config.inputSize(ofLayer: k)) + H) }
+    for k in 0..<config.layers {
+      let inputRows = k == 0 && folded ? Double(config.vocabSize) : N
+      forward += 2 * inputRows * G * Double(config.inputSize(ofLayer: k)) + 2 * N * G * H
+    }
     return 3 * forward
   }
 

@@ -12,10 +12,11 @@ import Testing
     // V = 7 against N = 6·3 = 18 rows: folding pays (2V ≤ N).
     let config = ModelConfig(vocabSize: 7, embeddingSize: 5, hiddenSize: 9, layers: 2).with(cell: cell)
     #expect(FoldedEmbedding.pays(vocab: 7, rows: 18))
+    #expect(TinySetup(config: config, steps: 6, batch: 3).model.foldsEmbedding(rows: 18))
     let setup = TinySetup(config: config, steps: 6, batch: 3, skipSome: true)
     func run(folded: Bool) -> (loss: Float, state: [Float], gradients: [Float], stateGradient: [Float]) {
-      setup.model.foldsEmbedding = folded
-      defer { setup.model.foldsEmbedding = true }
+      setup.model.allowsEmbeddingFold = folded
+      defer { setup.model.allowsEmbeddingFold = true }
       let ws = setup.workspace()
       #expect(ws.foldedTable.count == 7 * cell.gateCount * 9)
       let state = setup.initialState()
