@@ -13,9 +13,11 @@ public enum SymbolUnit: String, Sendable, Codable, CaseIterable {
 /// (`start..<end`, adjacent ranges covering the whole buffer). `utf8` must be valid UTF-8.
 /// Memory: a fixed 32 KiB buffer of boundaries, whatever the text length.
 /// - window: bytes ICU sees at once (0: the shim's default); tests use small windows.
+/// - icuOnly: every boundary from ICU, without the shim's fast path for code points no rule can
+///   join (tests compare the two).
 @inline(__always)
 func forEachSymbol(
-  in utf8: UnsafeBufferPointer<UInt8>, unit: SymbolUnit, window: Int = 0,
+  in utf8: UnsafeBufferPointer<UInt8>, unit: SymbolUnit, window: Int = 0, icuOnly: Bool = false,
   _ body: (_ start: Int, _ end: Int) -> Void
 ) throws(TokenizationError) {
   guard let base = utf8.baseAddress, utf8.count > 0 else { return }
@@ -31,7 +33,7 @@ func forEachSymbol(
     }
   case .grapheme:
     var status: Int32 = 0
-    guard let segmenter = cicu_graphemes_open(base, Int64(utf8.count), Int64(window), &status)
+    guard let segmenter = cicu_graphemes_open(base, Int64(utf8.count), Int64(window), icuOnly ? 0 : 1, &status)
     else { throw .icuFailure(operation: "open a grapheme break iterator", code: status) }
     defer { cicu_graphemes_close(segmenter) }
     let capacity = 4096
@@ -52,12 +54,12 @@ func forEachSymbol(
 
 /// The symbols of a prepared text as strings, in order (for tests and diagnostics; encoding
 /// never builds these strings).
-func symbolStrings(of text: PreparedText, unit: SymbolUnit, window: Int = 0)
+func symbolStrings(of text: PreparedText, unit: SymbolUnit, window: Int = 0, icuOnly: Bool = false)
   throws(TokenizationError) -> [String]
 {
   var result: [String] = []
   try text.utf8.withUnsafeBufferPointer { (buffer) throws(TokenizationError) in
-    try forEachSymbol(in: buffer, unit: unit, window: window) { start, end in
+    try forEachSymbol(in: buffer, unit: unit, window: window, icuOnly: icuOnly) { start, end in
       result.append(
         String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self))
     }

@@ -20,6 +20,14 @@ public enum TokenIDs: Sendable {
     }
   }
 
+  /// Bytes of memory per id: 2 or 4.
+  public var bytesPerSymbol: Int {
+    switch self {
+    case .narrow: MemoryLayout<UInt16>.size
+    case .wide: MemoryLayout<UInt32>.size
+    }
+  }
+
   /// The id at position i (0-based within this split).
   @inlinable public subscript(i: Int) -> Int32 {
     switch self {

@@ -57,10 +57,15 @@ struct BenchCommand: ParsableCommand {
     Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
     // First, while nothing else is allocated, so its matrices do not add to the peak RSS.
     let sgemm = Self.measureSGEMM()
+    let clock = ContinuousClock()
     let bytes = try TextInput.read(corpus, what: "corpus")
+    // Tokenizing: from the file's bytes to the ids (NFC, grapheme segmentation, vocabulary,
+    // encoding), as `charlm train` does it.
+    let t0 = clock.now
     let prepared = try userFacing { try PreparedText(bytes, source: corpus) }
     let tokenizer = try userFacing { try Tokenizer.build(from: prepared) }
     let ids: TokenIDs = try userFacing { .narrow(try tokenizer.encode(prepared, as: UInt16.self).ids) }
+    let tokenizeRate = Double(bytes.count) / 1e6 / (clock.now - t0).seconds
     let config = architecture.config(vocabSize: tokenizer.count)
     var rng = SeededGenerator(seed: 1)
     let model = LanguageModel(config: config, generator: &rng)
@@ -70,7 +75,6 @@ struct BenchCommand: ParsableCommand {
     options.steps = warmup + steps
     let trainer = try userFacing { try Trainer(model: model, train: ids, validation: nil, options: options) }
 
-    let clock = ContinuousClock()
     for _ in 0..<warmup { trainer.trainStep() }
     var stepSeconds: [Double] = []
     for _ in 0..<steps {
@@ -105,11 +109,15 @@ struct BenchCommand: ParsableCommand {
       "training: \(Int(trainRate)) symbols/s (median of \(steps) steps, \(fmt(medianStep * 1000, 1)) ms/step), "
         + "\(fmt(achieved, 1)) GFLOP/s of \(fmt(sgemm, 1)) GFLOP/s SGEMM (\(fmt(100 * achieved / sgemm, 0))%)")
     eprint("sampling: \(Int(sampleRate)) symbols/s; peak RSS \(rss / 1_048_576) MiB")
+    eprint(
+      "tokenizing: \(fmt(tokenizeRate, 1)) MB/s (\(bytes.count) bytes, \(ids.count) symbols, "
+        + "ids \(ids.bytesPerSymbol) bytes/symbol)")
     if json {
       printJSON([
         "chars_per_second": trainRate, "sample_chars_per_second": sampleRate, "peak_rss_bytes": rss,
         "median_step_seconds": medianStep, "gflops": achieved, "sgemm_gflops": sgemm,
         "threads": Parallelism.threads, "blas_core": blasCoreName(), "vocab_size": config.vocabSize,
+        "tokenize_mb_per_second": tokenizeRate, "id_bytes_per_symbol": ids.bytesPerSymbol,
       ])
     }
   }

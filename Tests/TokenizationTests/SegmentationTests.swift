@@ -90,6 +90,48 @@ struct SegmentationTests {
     }
   }
 
+  /// Around the fast path's edges: its simple code points (ASCII, CR, CJK ideographs, CJK
+  /// symbols U+3000–U+3029, fullwidth forms) next to what joins them: combining marks
+  /// (U+0300…, U+302A–U+302F, U+FF9E–U+FF9F), variation selectors (U+FE00–U+FE0F,
+  /// U+E0100…), ZWJ, emoji, regional indicators, Hangul, Devanagari.
+  static let fastPathEdges: [ClosedRange<UInt32>] =
+    randomScalarRanges + [
+      0x0D...0x0D, 0x0A...0x0A, 0x41...0x43, 0x3000...0x303F, 0x3000...0x303F, 0xFF01...0xFF9F,
+      0xFE00...0xFE0F, 0xE0100...0xE0103, 0x4E00...0x4E03, 0x300...0x302, 0x9FFD...0xA000,
+    ]
+
+  @Test("the fast path gives ICU's graphemes: 3,000 random strings around its edges, windows too")
+  func fastPathMatchesICU() throws {
+    var random = TestRandom(seed: 11)
+    for round in 0..<3000 {
+      // Line endings kept, so CR and CR LF reach the segmenter.
+      let text = try PreparedText(
+        randomString(&random, maxScalars: 40, ranges: Self.fastPathEdges),
+        preparation: TextPreparation(normalization: .none, normalizeLineEndings: false))
+      let icu = try symbolStrings(of: text, unit: .grapheme, icuOnly: true)
+      #expect(try symbolStrings(of: text, unit: .grapheme) == icu, "\(scalarNames(text.string))")
+      if round % 10 == 0 {
+        let window = (icu.map(\.utf8.count).max() ?? 0) + Int.random(in: 4...12, using: &random)
+        #expect(
+          try symbolStrings(of: text, unit: .grapheme, window: window) == icu,
+          "window \(window): \(scalarNames(text.string))")
+      }
+    }
+  }
+
+  @Test("the fast path gives ICU's graphemes over 50,000 scalars (many 4,096-boundary batches)")
+  func fastPathLongText() throws {
+    var random = TestRandom(seed: 12)
+    // Mostly ASCII runs (the tight loop), with the edge cases sprinkled in.
+    let ranges = Array(repeating: 0x20...0x7E as ClosedRange<UInt32>, count: 30) + Self.fastPathEdges
+    let string = (0..<1000).map { _ in randomString(&random, maxScalars: 100, ranges: ranges) }.joined()
+    let text = try PreparedText(
+      string, preparation: TextPreparation(normalization: .none, normalizeLineEndings: false))
+    let icu = try symbolStrings(of: text, unit: .grapheme, icuOnly: true)
+    #expect(icu.count > 40_000)
+    #expect(try symbolStrings(of: text, unit: .grapheme) == icu)
+  }
+
   @Test("a cluster longer than the window is cut at the window, not lost")
   func forcedCut() throws {
     let text = try prepared("a" + String(repeating: "\u{301}", count: 10) + "b", .none)

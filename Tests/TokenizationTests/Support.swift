@@ -25,11 +25,13 @@ let randomScalarRanges: [ClosedRange<UInt32>] = [
   0xFE0F...0xFE0F, 0x1F1E6...0x1F1FF, 0xFEFF...0xFEFF, 0xFFFD...0xFFFD,
 ]
 
-/// A random string of 0..<maxScalars scalars from `randomScalarRanges`.
-func randomString(_ random: inout TestRandom, maxScalars: Int = 24) -> String {
+/// A random string of 0..<maxScalars scalars from `ranges`.
+func randomString(
+  _ random: inout TestRandom, maxScalars: Int = 24, ranges: [ClosedRange<UInt32>] = randomScalarRanges
+) -> String {
   var scalars = String.UnicodeScalarView()
   for _ in 0..<Int.random(in: 0..<maxScalars, using: &random) {
-    let range = randomScalarRanges.randomElement(using: &random)!
+    let range = ranges.randomElement(using: &random)!
     scalars.append(Unicode.Scalar(UInt32.random(in: range, using: &random))!)
   }
   return String(scalars)

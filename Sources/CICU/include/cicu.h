@@ -34,12 +34,15 @@ void cicu_free(void *pointer);
 typedef struct cicu_graphemes cicu_graphemes;
 
 /// Opens a segmenter over `utf8[0..<length]`, which must stay alive and unchanged until
-/// `cicu_graphemes_close`. ICU sees the text through windows of at most `window` bytes (0 chooses
-/// the default, 8 MiB; ICU's break offsets are 32-bit); a window ends at the last boundary found
-/// inside it, so clusters are never split at window edges. Returns NULL and sets `*status` to a
-/// positive ICU error code on failure.
+/// `cicu_graphemes_close`. With `fast` non-zero, boundaries between two code points that no
+/// rule can join (ASCII but CR, CJK ideographs and symbols, fullwidth forms) are found without
+/// ICU, which sees only the spans between them; the boundaries are the same (tests compare).
+/// ICU sees the text through windows of at most `window` bytes (0 chooses the default, 8 MiB;
+/// ICU's break offsets are 32-bit); a window ends at the last boundary found inside it, so
+/// clusters are never split at window edges. Returns NULL and sets `*status` to a positive ICU
+/// error code on failure.
 cicu_graphemes *cicu_graphemes_open(const uint8_t *utf8, int64_t length, int64_t window,
-                                    int32_t *status);
+                                    int32_t fast, int32_t *status);
 
 /// Writes up to `capacity` cluster end offsets (exclusive byte offsets from the start of the
 /// text, increasing; the last one equals `length`) into `ends` and returns how many it wrote;
