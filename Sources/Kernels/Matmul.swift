@@ -160,6 +160,27 @@ public func setBLASThreads(_ count: Int) {
   #endif
 }
 
+nonisolated(unsafe) private var blasWarmedUp = false
+
+/// Runs one 512 × 512 × 512 product split over the threads, once per process, before any
+/// real work.
+///
+/// Measured with OpenBLAS 0.3.21 (Zen kernels, 2 AMD EPYC cores): when the first products a
+/// process ran were small (the folded embedding's 65-row ones), all later products ran up to
+/// twice as slowly for the rest of the process (`charlm train`, 1 × 256: 10–13k symbols/s
+/// against 19–27k with this warm-up, same binary, runs alternated). A 256³ warm-up did not
+/// help; 512³ and 1024³ did. Where in OpenBLAS this comes from (its buffer pool, most likely)
+/// was not established. Costs a few milliseconds and 3 MiB, once.
+public func warmUpBLAS() {
+  guard !blasWarmedUp else { return }
+  blasWarmedUp = true
+  let n = 512
+  let a = UnsafeMutablePointer<Float>.allocate(capacity: 3 * n * n)
+  defer { a.deallocate() }
+  a.initialize(repeating: 0.5, count: 3 * n * n)
+  matmul(m: n, n: n, k: n, a: a, lda: n, b: a + n * n, ldb: n, c: a + 2 * n * n, ldc: n)
+}
+
 /// OpenBLAS's name for the kernels it chose, e.g. "Haswell" ("Accelerate" on Apple platforms).
 public func blasCoreName() -> String {
   #if canImport(Accelerate)
