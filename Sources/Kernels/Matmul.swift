@@ -93,7 +93,7 @@ public func matvec(
   x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
 ) {
   guard m > 0, n > 0 else { return }
-  if !transposeA && m * n >= matvecSplitMinimum && Parallelism.threads > 1 {
+  if !transposeA && m * n >= matvecSplitMinimum {
     Parallelism.forEachSlice(of: m, minimumSliceSize: 64) { rows in
       cblas_sgemv(
         CblasRowMajor, CblasNoTrans, blasInt(rows.count), blasInt(n), alpha, a + rows.lowerBound * lda, blasInt(lda),
@@ -175,10 +175,8 @@ public func warmUpBLAS() {
   guard !blasWarmedUp else { return }
   blasWarmedUp = true
   let n = 512
-  let a = UnsafeMutablePointer<Float>.allocate(capacity: 3 * n * n)
-  defer { a.deallocate() }
-  a.initialize(repeating: 0.5, count: 3 * n * n)
-  matmul(m: n, n: n, k: n, a: a, lda: n, b: a + n * n, ldb: n, c: a + 2 * n * n, ldc: n)
+  let (a, b, c) = (FloatBuffer(count: n * n), FloatBuffer(count: n * n), FloatBuffer(count: n * n))
+  matmul(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
 }
 
 /// OpenBLAS's name for the kernels it chose, e.g. "Haswell" ("Accelerate" on Apple platforms).

@@ -22,7 +22,8 @@ struct GRULayer {
 
   // MARK: - Forward
 
-  /// - input: (T, B, In) rows, or the folded embedding (layer 0)   - state: layer's h, (B, H), read then updated to h_T (c untouched).
+  /// - input: (T, B, In) rows, or the folded embedding (layer 0).
+  /// - state: layer's h, (B, H), read then updated to h_T (c untouched).
   /// - Saves r, z, n (gates), W_hn·h + b_hn (hiddenGates) and h_0…h_T in the workspace; the
   ///   output is h_1…h_T.
   func forward(

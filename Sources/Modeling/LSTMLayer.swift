@@ -20,7 +20,8 @@ struct LSTMLayer {
 
   // MARK: - Forward
 
-  /// - input: (T, B, In) rows, or the folded embedding (layer 0)   - state: layer's h and c, (B, H) each, read then updated to h_T, c_T.
+  /// - input: (T, B, In) rows, or the folded embedding (layer 0).
+  /// - state: layer's h and c, (B, H) each, read then updated to h_T, c_T.
   /// - Saves gates, h_0…h_T and c_0…c_T in the workspace; the output is h_1…h_T.
   func forward(
     parameters: FloatBuffer, layout: ParameterLayout, input: LayerInput,

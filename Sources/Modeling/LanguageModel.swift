@@ -72,12 +72,18 @@ public final class LanguageModel {
   /// multiplied by `workspace.dropoutMask(layer: k)` (saved in `droppedInputs` for the backward).
   func forward(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) {
     precondition(T >= 1 && T <= ws.steps && state.batch == ws.batch)
-    let (B, H) = (ws.batch, config.hiddenSize)
+    let (B, E, H) = (ws.batch, config.embeddingSize, config.hiddenSize)
+    let bottom = bottomInput(rows: T * B, workspace: ws)
+    if case .rows = bottom {
+      Embedding.forward(
+        weight: parameters.pointer(to: layout.slots[layout.embedding]), ids: ws.inputs,
+        count: T * B, width: E, output: ws.embedded.pointer)
+    }
     for layer in recurrentLayers {
       let k = layer.index
-      var input: LayerInput
+      let input: LayerInput
       if k == 0 {
-        input = bottomInput(steps: T, workspace: ws, gradients: nil)
+        input = bottom
       } else if dropout {
         let below = ws.hiddenStates[k - 1].pointer + B * H
         Dropout.apply(below, mask: ws.dropoutMasks[k].pointer, output: ws.droppedInputs[k].pointer, count: T * B * H)
@@ -136,7 +142,7 @@ public final class LanguageModel {
       parameters: parameters, layout: layout, gradients: gradients,
       logitGradient: ws.logits.pointer, top: ws.topOutputs, rows: T * B, hidden: H, vocab: V,
       topGradient: ws.hiddenGradients[config.layers - 1].pointer)
-    let bottom = bottomInput(steps: T, workspace: ws, gradients: gradients)
+    let bottom = bottomInput(rows: T * B, workspace: ws)
     for layer in recurrentLayers.reversed() {
       let k = layer.index
       let dropped = dropout && k > 0
@@ -163,22 +169,13 @@ public final class LanguageModel {
     return Float(nats / Double(scored))
   }
 
-  /// Layer 0's input for a chunk of T steps: the embedding folded into W_ih when that pays
-  /// (``FoldedEmbedding``), else the embedded rows, looked up here into `workspace.embedded`.
-  /// - gradients: where the folded path accumulates the embedding's gradient (nil: forward only).
-  func bottomInput(steps T: Int, workspace ws: Workspace, gradients: FloatBuffer?) -> LayerInput {
-    let (N, E) = (T * ws.batch, config.embeddingSize)
-    let embedding = parameters.pointer(to: layout.slots[layout.embedding])
-    if foldsEmbedding(rows: N) && ws.foldedTable.count > 0 {
-      return .folded(
-        FoldedEmbedding(
-          ids: ws.inputs, table: ws.foldedTable.pointer, embedding: embedding,
-          embeddingGradient: gradients?.pointer(to: layout.slots[layout.embedding]),
-          vocab: config.vocabSize))
-    }
-    if gradients == nil {
-      Embedding.forward(weight: embedding, ids: ws.inputs, count: N, width: E, output: ws.embedded.pointer)
-    }
-    return .rows(ws.embedded.pointer)
+  /// Layer 0's input for a chunk of N = T·B symbols: the embedding folded into W_ih when that
+  /// pays (``FoldedEmbedding``; the workspace sized its table for its largest chunk, and a
+  /// smaller one only pays if that one did), else the embedded rows in `workspace.embedded`,
+  /// which the forward fills.
+  func bottomInput(rows N: Int, workspace ws: Workspace) -> LayerInput {
+    foldsEmbedding(rows: N)
+      ? .folded(FoldedEmbedding(ids: ws.inputs, table: ws.foldedTable.pointer, vocab: config.vocabSize))
+      : .rows(ws.embedded.pointer)
   }
 }

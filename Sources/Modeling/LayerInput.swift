@@ -16,18 +16,16 @@ enum LayerInput {
 
 /// Layer 0's input as token ids and the table P = Emb·W_ihᵀ.
 ///
-/// Forward: row n of the projection is P[ids[n]]. Backward, with D = ∂loss/∂projection (N, width):
-/// ∂P = Σ_n e_{ids[n]}·D[n] (a scatter-add), then ∂W_ih += ∂Pᵀ·Emb and ∂Emb += ∂P·W_ih: the
-/// same sums as the dense path (∂W_ih += Dᵀ·X, ∂X = D·W_ih, ∂Emb[id] += ∂X[n]) in another order.
+/// Forward: row n of the projection is P[ids[n]] (an embedding lookup in P). Backward, with
+/// D = ∂loss/∂projection (N, width): ∂P = Σ_n e_{ids[n]}·D[n] (the embedding's scatter-add),
+/// then ∂W_ih += ∂Pᵀ·Emb and ∂Emb += ∂P·W_ih: the same sums as the dense path (∂W_ih += Dᵀ·X,
+/// ∂X = D·W_ih, ∂Emb[id] += ∂X[n]) in another order. Emb and its gradient are the model's
+/// `embedding.weight` slots.
 struct FoldedEmbedding {
   /// (N) input ids.
   let ids: UnsafePointer<Int32>
   /// (V, width): P in the forward; reused for ∂P in the backward.
   let table: UnsafeMutablePointer<Float>
-  /// (V, E) the embedding.
-  let embedding: UnsafePointer<Float>
-  /// (V, E) the embedding's gradient, accumulated by the backward (nil in a forward-only pass).
-  let embeddingGradient: UnsafeMutablePointer<Float>?
   /// V.
   let vocab: Int
 
@@ -53,11 +51,9 @@ extension ParameterLayout.LayerSlots {
         ldc: width)
     case .folded(let f):
       matmul(
-        transposeB: true, m: f.vocab, n: width, k: inputSize, a: f.embedding, lda: inputSize, b: wIH, ldb: inputSize,
-        c: f.table, ldc: width)
-      for n in 0..<N {
-        (output + n * width).update(from: f.table + Int(f.ids[n]) * width, count: width)
-      }
+        transposeB: true, m: f.vocab, n: width, k: inputSize, a: parameters.pointer(to: layout.slots[layout.embedding]),
+        lda: inputSize, b: wIH, ldb: inputSize, c: f.table, ldc: width)
+      Embedding.forward(weight: f.table, ids: f.ids, count: N, width: width, output: output)
     }
   }
 }

@@ -17,7 +17,8 @@ struct RNNLayer {
 
   // MARK: - Forward
 
-  /// - input: (T, B, In) rows, or the folded embedding (layer 0)   - state: layer's h, (B, H), read then updated to h_T (c untouched).
+  /// - input: (T, B, In) rows, or the folded embedding (layer 0).
+  /// - state: layer's h, (B, H), read then updated to h_T (c untouched).
   /// - Saves h_0…h_T in the workspace (the backward needs only those); the output is h_1…h_T.
   func forward(
     parameters: FloatBuffer, layout: ParameterLayout, input: LayerInput,

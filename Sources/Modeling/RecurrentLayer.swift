@@ -95,18 +95,16 @@ extension ParameterLayout.LayerSlots {
         matmul(m: N, n: inputSize, k: G, a: inputSide, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
       }
     case .folded(let f):
-      guard let embeddingGradient = f.embeddingGradient else { preconditionFailure("a backward needs gradients") }
       // ∂P: the gradient rows scattered onto their symbols' rows of the table.
       f.table.update(repeating: 0, count: f.vocab * G)
-      for n in 0..<N {
-        VectorOps.add(inputSide + n * G, to: f.table + Int(f.ids[n]) * G, count: G)
-      }
+      Embedding.backward(outputGradient: inputSide, ids: f.ids, count: N, width: G, weightGradient: f.table)
+      let embedding = layout.slots[layout.embedding]
       matmul(
-        transposeA: true, m: G, n: inputSize, k: f.vocab, a: f.table, lda: G, b: f.embedding, ldb: inputSize,
-        beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
+        transposeA: true, m: G, n: inputSize, k: f.vocab, a: f.table, lda: G, b: parameters.pointer(to: embedding),
+        ldb: inputSize, beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
       matmul(
         m: f.vocab, n: inputSize, k: G, a: f.table, lda: G, b: wIH, ldb: inputSize, beta: 1,
-        c: embeddingGradient, ldc: inputSize)
+        c: gradients.pointer(to: embedding), ldc: inputSize)
     }
     matmul(
       transposeA: true, m: G, n: H, k: N, a: hiddenSide, lda: G, b: previousHidden, ldb: H,
