@@ -8,9 +8,9 @@
 
 /// Atomic replacement of a file: write a temporary file in the same directory, flush it,
 /// rename it over the target, flush the directory.
-enum AtomicFile {
+public enum AtomicFile {
   /// A step at which a test can make the write fail, to check that nothing is left behind.
-  enum Fault: Sendable, CaseIterable {
+  public enum Fault: Sendable, CaseIterable {
     /// Fail after the temporary file is created, before anything is written.
     case afterCreate
     /// Fail after writing part of the bytes (as a full disk would).
@@ -24,7 +24,7 @@ enum AtomicFile {
   /// Writes `bytes` to `path` atomically; on failure the temporary file is removed and any
   /// previous file at `path` is unchanged.
   /// - Parameter fault: for tests only: the step at which to fail as if the system had.
-  static func write(_ bytes: [UInt8], to path: String, fault: Fault? = nil) throws(CheckpointError) {
+  public static func write(_ bytes: [UInt8], to path: String, fault: Fault? = nil) throws(CheckpointError) {
     let (directory, name) = split(path)
     let temporary =
       (directory.map { $0 + "/" } ?? "")

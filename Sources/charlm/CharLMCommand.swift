@@ -14,7 +14,8 @@ struct CharLMCommand: ParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      TrainCommand.self, SampleCommand.self, PerplexityCommand.self, InfoCommand.self, PlotCommand.self,
+      TrainCommand.self, SampleCommand.self, PerplexityCommand.self, InfoCommand.self, EncodeCommand.self,
+      PlotCommand.self,
       BenchCommand.self,
     ]
   )
