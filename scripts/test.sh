@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The test command: installs the build dependencies when missing, builds the package and
-# its tests (debug), then runs `swift test`. Output is not filtered, so Swift Testing's
-# closing summary ("✔ Test run with N tests in M suites passed ...") is the last thing
-# printed. Exits with swift test's status.
+# The test command: installs the build dependencies when missing, sets up the Python
+# environment .venv/ once (torch 2.13.0+cpu, safetensors, numpy, pytest, python/ installed
+# editable; reused on later runs), builds the package and its tests (debug), then runs
+# `swift test` and pytest (python/tests). Output is not filtered: pytest's closing summary
+# ("N passed in Ms") is the last thing printed, after Swift Testing's. Exits non-zero when
+# either fails. With arguments, only `swift test ARGS` runs (no pytest).
+# The Swift PyTorch round trip and pytest find the tools through CHARLM_PYTHON (the venv's
+# python) and CHARLM_BIN (the debug charlm); with CHARLM_PYTHON set the round trip never skips.
 # Usage: scripts/test.sh [swift test arguments, e.g. --filter KernelsTests]
 set -euo pipefail
 
@@ -10,15 +14,27 @@ set -euo pipefail
 # shellcheck source=lib/install-deps.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/install-deps.sh"
 
-# Install what is missing, build everything, run the tests.
 main() {
   ensure_build_deps
-  cd "$(charlm_repo_root)"
+  local repo
+  repo=$(charlm_repo_root)
+  cd "$repo"
+  ensure_python_env "$repo/.venv"
+  export CHARLM_PYTHON="$repo/.venv/bin/python"
   note "swift build --build-tests"
   swift build --build-tests || die "swift build --build-tests failed (see above)"
+  export CHARLM_BIN="$repo/.build/debug/charlm"
   note "swift test $*"
-  # exec: the script's exit status is swift test's, and nothing runs after its summary.
-  exec swift test "$@"
+  local swift_status=0 pytest_status=0
+  swift test "$@" || swift_status=$?
+  if (($# == 0)); then
+    note "pytest python/tests"
+    (cd python && "$CHARLM_PYTHON" -m pytest -q -p no:cacheprovider tests) || pytest_status=$?
+  fi
+  if ((swift_status != 0 || pytest_status != 0)); then
+    printf 'error: swift test exited %d, pytest exited %d\n' "$swift_status" "$pytest_status" >&2
+    exit 1
+  fi
 }
 
 main "$@"

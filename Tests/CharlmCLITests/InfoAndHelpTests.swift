@@ -44,7 +44,8 @@ import Testing
 
   static let commands: [(String, any ParsableCommand.Type)] = [
     ("charlm", CharLMCommand.self), ("train", TrainCommand.self), ("sample", SampleCommand.self),
-    ("perplexity", PerplexityCommand.self), ("info", InfoCommand.self), ("plot", PlotCommand.self),
+    ("perplexity", PerplexityCommand.self), ("info", InfoCommand.self), ("encode", EncodeCommand.self),
+    ("plot", PlotCommand.self),
   ]
 
   @Test("--help of every command matches its snapshot", arguments: commands.map(\.0))

@@ -77,6 +77,32 @@ ensure_python3() {
   command -v python3 >/dev/null 2>&1 || ensure_apt_packages python3
 }
 
+# The Python packages the PyTorch tests need (torch's CPU wheel: plain `torch` from PyPI is the
+# CUDA build; pip finds the +cpu wheel through a --find-links or an index that has it).
+CHARLM_PYTHON_PACKAGES=(torch==2.13.0+cpu safetensors numpy pytest)
+
+# Make sure the virtual environment $1 exists with CHARLM_PYTHON_PACKAGES and the charlm_torch
+# package (python/, editable) installed; reuse it when it already imports them. The environment
+# is created without system site packages, so a torch installed system-wide is never used.
+ensure_python_env() {
+  local venv=$1 repo
+  repo=$(charlm_repo_root)
+  if [[ -x $venv/bin/python ]] &&
+    "$venv/bin/python" -c "import torch, safetensors, numpy, pytest, charlm_torch" >/dev/null 2>&1; then
+    return 0
+  fi
+  ensure_python3
+  note "setting up the Python environment $venv (${CHARLM_PYTHON_PACKAGES[*]})"
+  python3 -m venv "$venv" ||
+    die "python3 -m venv $venv failed; install the venv module (Debian: apt-get install python3-venv)"
+  "$venv/bin/python" -m pip install --quiet "${CHARLM_PYTHON_PACKAGES[@]}" ||
+    die "could not install ${CHARLM_PYTHON_PACKAGES[*]} into $venv (see pip's message above); the PyTorch tests need them — make torch 2.13.0+cpu reachable (e.g. pip --find-links with its wheel, or https://download.pytorch.org/whl/cpu)"
+  "$venv/bin/python" -m pip install --quiet --no-deps -e "$repo/python" ||
+    die "pip install -e python failed (see above)"
+  "$venv/bin/python" -c "import torch, safetensors, numpy, pytest, charlm_torch" ||
+    die "$venv was set up but cannot import torch, safetensors, numpy, pytest and charlm_torch"
+}
+
 # Everything `swift build` needs: the toolchain and the system libraries.
 ensure_build_deps() {
   ensure_apt_packages "${CHARLM_BUILD_PACKAGES[@]}"
