@@ -46,7 +46,8 @@ struct EncodeCommand: ParsableCommand {
       (count, unknown, unknownSymbols) = (encoded.ids.count, encoded.unknownCount, encoded.unknownSymbols)
     }
     try userFacing { try AtomicFile.write(npy, to: output) }
-    var line = "\(corpus): \(count) ids (\(tokenizer.idsFit(in: UInt16.self) ? "uint16" : "uint32")) written to \(output)"
+    var line =
+      "\(corpus): \(count) ids (\(tokenizer.idsFit(in: UInt16.self) ? "uint16" : "uint32")) written to \(output)"
     if unknown > 0 {
       let examples = unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
       line +=
@@ -55,8 +56,10 @@ struct EncodeCommand: ParsableCommand {
     }
     if json {
       eprint(line)
-      printJSON(["ids": count, "unknown": unknown, "dtype": tokenizer.idsFit(in: UInt16.self) ? "uint16" : "uint32",
-        "file": corpus, "model": model, "output": output])
+      printJSON([
+        "ids": count, "unknown": unknown, "dtype": tokenizer.idsFit(in: UInt16.self) ? "uint16" : "uint32",
+        "file": corpus, "model": model, "output": output,
+      ])
     } else {
       print(line)
     }
