@@ -4,6 +4,7 @@ Bad input prints one line `charlm_torch: error: ...` on stderr and exits non-zer
 
 import argparse
 import json
+import os
 import sys
 
 import torch
@@ -148,7 +149,8 @@ def main(argv=None):
         args.run(args)
     except (CharlmError, OSError, UnicodeDecodeError) as error:
         message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) and error.strerror else error
-        print(f"charlm_torch {args.verb}: error: {message}", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun every rank fails alike; one line is enough
+            print(f"charlm_torch {args.verb}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"charlm_torch {args.verb}: interrupted", file=sys.stderr)
