@@ -40,13 +40,16 @@ import Testing
   /// A second SIGINT while the first one's step (or save) is still running exits at once with
   /// status 130, and the file from the last validation save still loads. (Two signals sent
   /// back to back would merge into one pending SIGINT — POSIX does not queue them — so the
-  /// second is sent once the handler has reported the first; steps here take about a second.)
+  /// second is sent once the handler has reported the first. Steps here take several seconds
+  /// (H=384, 1,024 symbols a step), so that on a loaded machine the second signal still lands
+  /// before the first one's step and save are done; with H=128 a step took under a second and
+  /// the test failed now and then under a parallel build.)
   @Test func secondInterruptExitsAtOnce() throws {
     let dir = try ScratchDirectory("sigint2")
     let corpus = try dir.write("corpus.txt", text: Corpus.text())
     let model = dir.path("model.safetensors")
     let slowSteps = [
-      "--embedding-size", "32", "--hidden-size", "128", "--seq-length", "256", "--batch-size", "4",
+      "--embedding-size", "32", "--hidden-size", "384", "--seq-length", "256", "--batch-size", "4",
       "--threads", "1", "--seed", "4", "--steps", "1000000", "--eval-every", "1",
     ]
     let running = try CLIRunner.start(["train", corpus, "--model", model] + slowSteps)
