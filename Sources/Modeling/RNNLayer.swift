@@ -5,7 +5,7 @@ import Kernels
 /// T·B rows, the recurrent product step by step, one GEMM per weight gradient per chunk):
 ///
 ///     h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)
-struct RNNLayer {
+struct RNNLayer: RecurrentLayer {
   /// Index of the layer in the stack.
   let index: Int
   /// Width of the layer's input (E for layer 0, H above).
@@ -14,6 +14,13 @@ struct RNNLayer {
   let hidden: Int
   /// The layer's four tensors in the model's layout.
   let slots: ParameterLayout.LayerSlots
+
+  static let gateCount = 1
+
+  /// Pre-activations and their gradient (the backward needs only h_0 … h_T besides).
+  static func chunkBufferSizes(steps T: Int, batch B: Int, hidden H: Int) -> ChunkBufferSizes {
+    ChunkBufferSizes(gates: T * B * H, gateGradients: T * B * H)
+  }
 
   // MARK: - Forward
 
@@ -48,6 +55,31 @@ struct RNNLayer {
       }
     }
     state.h(layer: index).update(from: hs + T * B * H, count: B * H)
+  }
+
+  // MARK: - One step
+
+  /// Pre-activations (B, H) and b_ih + b_hh (H).
+  func makeStepBuffers(parameters: FloatBuffer, layout: ParameterLayout, batch B: Int) -> StepBuffers {
+    let buffers = StepBuffers(batch: B, gates: B * hidden, bias: hidden)
+    buffers.combineBiases(of: slots, parameters: parameters, layout: layout)
+    return buffers
+  }
+
+  /// - input: (B, In).   - state: the layer's h, (B, H), updated.
+  func step(
+    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    state: RecurrentState, buffers: StepBuffers
+  ) {
+    let (B, H) = (buffers.batch, hidden)
+    let (h, pre) = (state.h(layer: index), buffers.gates.pointer)
+    stepProduct(
+      batch: B, rows: H, columns: inputSize, weight: parameters.pointer(to: layout.slots[slots.weightIH]), x: input,
+      y: pre)
+    stepProduct(
+      batch: B, rows: H, columns: H, weight: parameters.pointer(to: layout.slots[slots.weightHH]), x: h,
+      accumulate: true, y: pre)
+    RNNPointwise.forward(preActivation: pre, bias: buffers.bias.pointer, h: h, batch: B, hidden: H)
   }
 
   // MARK: - Backward
