@@ -88,16 +88,8 @@ struct BenchCommand: ParsableCommand {
       config: config, symbols: trainer.symbolsPerStep, folded: model.foldsEmbedding(rows: trainer.symbolsPerStep))
 
     // Sampling: one symbol at a time from the trained model, as `charlm sample` does.
-    let generator = Generator(model: model)
-    var scratch: [Float] = []
-    var id = 0
     let s0 = clock.now
-    for _ in 0..<sampleLength {
-      generator.feed(id)
-      id = TokenSampler.sample(
-        logits: generator.logits.pointer, vocab: config.vocabSize, options: SamplingOptions(),
-        uniform: rng.nextUnitDouble(), scratch: &scratch)
-    }
+    Generation(prime: [0], length: sampleLength, seed: 1).run(model: model) { _, _ in .proceed }
     let sampleRate = Double(sampleLength) / (clock.now - s0).seconds
     let rss = Self.peakResidentBytes()
 
