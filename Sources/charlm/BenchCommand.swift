@@ -35,8 +35,7 @@ struct BenchCommand: ParsableCommand {
   var warmup: Int = 5
   @Option(help: "Symbols to sample, one at a time.")
   var sampleLength: Int = 2000
-  @Option(help: "Threads (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
   @Flag(help: "Print one JSON object as the last line of standard output.")
   var json = false
 
@@ -47,14 +46,13 @@ struct BenchCommand: ParsableCommand {
     try check("--steps", steps, 1...1_000_000)
     try check("--warmup", warmup, 0...1_000_000)
     try check("--sample-length", sampleLength, 1...100_000_000)
-    try check("--threads", threads, 1...1024)
   }
 
   func run() throws {
     guard !_isDebugAssertConfiguration() else {
       throw CLIFailure("charlm bench refuses to time a debug build; build with swift build -c release")
     }
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    threads.apply()
     // First, while nothing else is allocated, so its matrices do not add to the peak RSS.
     let sgemm = Self.measureSGEMM()
     let clock = ContinuousClock()

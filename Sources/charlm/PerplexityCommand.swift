@@ -22,20 +22,13 @@ struct PerplexityCommand: ParsableCommand {
   @Argument(help: "UTF-8 text to score.", completion: .file())
   var file: String
 
-  @Option(parsing: .unconditional, help: "Threads for the math (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
 
   @Flag(help: "Print one JSON object as the last line of standard output.")
   var json = false
 
-  func validate() throws {
-    if let threads, threads < 1 || threads > 1024 {
-      throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
-    }
-  }
-
   func run() throws {
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    threads.apply()
     let loaded = try LoadedModel(path: model)
     let bytes = try TextInput.read(file, what: "text file")
     let tokenizer = loaded.tokenizer

@@ -29,8 +29,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var vocabulary: VocabularyOptions
   @OptionGroup var reporting: ReportingOptions
 
-  @Option(parsing: .unconditional, help: "Threads for the math (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
 
   @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
   var resume = false
@@ -46,16 +45,13 @@ struct TrainCommand: ParsableCommand {
     try schedule.validate()
     try vocabulary.validate()
     try reporting.validate()
-    if let threads, threads < 1 || threads > 1024 {
-      throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
-    }
     if resume && architecture.anyGiven {
       throw ValidationError("--resume continues the saved model; drop --cell/--embedding-size/--hidden-size/--layers")
     }
   }
 
   func run() throws {
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    threads.apply()
     try checkModelPathIsWritable()
     let bytes = try TextInput.read(corpus, what: "corpus")
 
@@ -238,10 +234,4 @@ struct TrainCommand: ParsableCommand {
     object["best_val_loss"] = summary.bestValidationLoss ?? NSNull()
     printJSON(object)
   }
-}
-
-/// Prints `object` as one line of JSON on standard output.
-func printJSON(_ object: [String: Any]) {
-  let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-  print(String(decoding: data, as: UTF8.self))
 }
