@@ -70,9 +70,9 @@ extension Trainer {
     guard record.options.batchSize == options.batchSize, record.options.seqLength == options.seqLength,
       record.options.valFraction == options.valFraction
     else {
-      throw .resumeMismatch(
-        "the file was trained with --batch-size \(record.options.batchSize) --seq-length \(record.options.seqLength) "
-          + "--val-fraction \(record.options.valFraction)")
+      throw .layoutMismatch(
+        savedBatch: record.options.batchSize, savedSteps: record.options.seqLength,
+        savedValidationFraction: record.options.valFraction)
     }
     let words = record.generator.compactMap(UInt64.init)
     guard words.count == 4, words.contains(where: { $0 != 0 }) else {
