@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import SafeTensors
 
 /// A charlm model file: the model's tensors under PyTorch's names, its configuration and
 /// tokenizer in `__metadata__`, and optionally the state a resumed run needs (tensors named
@@ -75,7 +76,7 @@ public struct ModelFile {
       throw .notACharlmModel(source: source, detail: "its metadata has no charlm.format_version")
     }
     guard version == Self.formatVersion else {
-      throw .unsupportedFormatVersion(source: source, version: version)
+      throw .unsupportedFormatVersion(source: source, version: version, supported: Self.formatVersion)
     }
     guard let configText = meta["charlm.config"],
       let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8))

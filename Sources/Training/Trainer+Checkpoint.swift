@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Modeling
+import SafeTensors
 
 /// What a resumed run needs besides the model's own tensors, stored in the model file as
 /// tensors `train.parameters`, `train.adam.m`, `train.adam.v` (flat, parameter layout),

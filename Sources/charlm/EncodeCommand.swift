@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kernels
 import Modeling
+import SafeTensors
 import Tokenization
 
 /// `charlm encode`: a corpus's ids with a model's vocabulary, as a NumPy `.npy` file, so another
