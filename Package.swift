@@ -47,7 +47,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "charlm", targets: ["charlm"]),
-    .library(name: "CharLM", targets: ["Tokenization", "SafeTensors", "Modeling", "Training", "Sampling"]),
+    .library(name: "CharLM", targets: ["CharLM", "Tokenization", "SafeTensors", "Modeling", "Training", "Sampling"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -77,12 +77,15 @@ let package = Package(
     .target(
       name: "Training", dependencies: ["Modeling", "SafeTensors", "Kernels"], swiftSettings: numericSwiftSettings),
     .target(name: "Sampling", dependencies: ["Modeling", "Kernels"], swiftSettings: numericSwiftSettings),
+    // The library's front door: a model file with its tokenizer, text in and out, training on a text.
+    .target(
+      name: "CharLM", dependencies: ["Tokenization", "SafeTensors", "Modeling", "Training", "Sampling", "Kernels"]),
 
     // MARK: - Executable
     .executableTarget(
       name: "charlm",
       dependencies: [
-        "Tokenization", "SafeTensors", "Modeling", "Training", "Sampling",
+        "CharLM", "Tokenization", "SafeTensors", "Modeling", "Training", "Sampling",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -52,29 +52,58 @@ public struct Generation: Sendable {
   /// - Returns: for each stream, whether it was ended by `emit` (else by length or deadline).
   @discardableResult
   public func run(model: LanguageModel, emit: (_ stream: Int, _ id: Int) -> Decision) -> [Bool] {
-    let (N, V) = (streams, model.config.vocabSize)
-    let batch = BatchGenerator(model: model, batch: N)
-    for id in prime { batch.feed(Array(repeating: id, count: N)) }
-    var rngs = (0..<N).map { SeededGenerator(seed: seed &+ UInt64($0)) }
-    var stopped = Array(repeating: false, count: N)
-    var running = N
-    var last = Array(repeating: prime.last!, count: N)
-    var scratch: [Float] = []
-    for step in 0..<length {
-      if let deadline, ContinuousClock.now >= deadline { break }
-      if step > 0 { batch.feed(last) }
-      for b in 0..<N where !stopped[b] {
-        let id = TokenSampler.sample(
-          logits: batch.logits(ofStream: b), vocab: V, options: options, excluded: excluded,
-          uniform: rngs[b].nextUnitDouble(), scratch: &scratch)
-        last[b] = id
-        if emit(b, id) == .stop {
-          stopped[b] = true
-          running -= 1
-        }
+    let steps = GenerationSteps(self, model: model)
+    while steps.advance(emit: emit) {}
+    return steps.stopped
+  }
+}
+
+/// A ``Generation`` in progress, advanced one step at a time: ``Generation/run(model:emit:)``
+/// drives it to the end; a caller that pulls symbols (an `AsyncSequence`) steps it itself.
+/// Holds the streams' state, their random generators and their last symbols.
+public final class GenerationSteps {
+  /// The request.
+  public let generation: Generation
+  /// For each stream, whether `emit` has ended it.
+  public private(set) var stopped: [Bool]
+  let batch: BatchGenerator
+  var rngs: [SeededGenerator]
+  var last: [Int]
+  var running: Int
+  var step = 0
+  var scratch: [Float] = []
+
+  /// Feeds the prime to `model`'s streams; nothing is drawn yet.
+  public init(_ generation: Generation, model: LanguageModel) {
+    let N = generation.streams
+    self.generation = generation
+    batch = BatchGenerator(model: model, batch: N)
+    for id in generation.prime { batch.feed(Array(repeating: id, count: N)) }
+    rngs = (0..<N).map { SeededGenerator(seed: generation.seed &+ UInt64($0)) }
+    stopped = Array(repeating: false, count: N)
+    last = Array(repeating: generation.prime.last!, count: N)
+    running = N
+  }
+
+  /// Draws one symbol for every stream still running, calling `emit(stream, id)` for each.
+  /// - Returns: false, drawing nothing, once the length is reached, the deadline has passed or
+  ///   every stream has stopped.
+  public func advance(emit: (_ stream: Int, _ id: Int) -> Generation.Decision) -> Bool {
+    let g = generation
+    guard step < g.length, running > 0 else { return false }
+    if let deadline = g.deadline, ContinuousClock.now >= deadline { return false }
+    if step > 0 { batch.feed(last) }
+    for b in 0..<g.streams where !stopped[b] {
+      let id = TokenSampler.sample(
+        logits: batch.logits(ofStream: b), vocab: batch.model.config.vocabSize, options: g.options,
+        excluded: g.excluded, uniform: rngs[b].nextUnitDouble(), scratch: &scratch)
+      last[b] = id
+      if emit(b, id) == .stop {
+        stopped[b] = true
+        running -= 1
       }
-      if running == 0 { break }
     }
-    return stopped
+    step += 1
+    return true
   }
 }

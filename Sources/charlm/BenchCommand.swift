@@ -64,7 +64,7 @@ struct BenchCommand: ParsableCommand {
     let tokenizer = try userFacing { try Tokenizer.build(from: prepared) }
     let ids: TokenIDs = try userFacing { .narrow(try tokenizer.encode(prepared, as: UInt16.self).ids) }
     let tokenizeRate = Double(bytes.count) / 1e6 / (clock.now - t0).seconds
-    let config = architecture.config(vocabSize: tokenizer.count)
+    let config = architecture.shape.config(vocabSize: tokenizer.count)
     var rng = SeededGenerator(seed: 1)
     let model = LanguageModel(config: config, generator: &rng)
     var options = TrainingOptions()

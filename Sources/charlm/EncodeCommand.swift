@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Modeling
@@ -32,7 +33,7 @@ struct EncodeCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let loaded = try LoadedModel(path: model)
+    let loaded = try userFacing { try LoadedModel(path: model) }
     let bytes = try TextInput.read(corpus, what: "corpus")
     let tokenizer = loaded.tokenizer
     let prepared = try userFacing { try tokenizer.prepare(bytes, source: corpus) }

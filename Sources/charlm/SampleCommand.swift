@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Sampling
@@ -93,7 +94,7 @@ struct SampleCommand: ParsableCommand {
   func run() throws {
     // One symbol at a time: only matrix–vector products of large models are worth splitting.
     threads.apply()
-    let loaded = try LoadedModel(path: model)
+    let loaded = try userFacing { try LoadedModel(path: model) }
     let session = SampleSession(
       loaded: loaded, options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), length: length,
       stops: stop.map(unescapeStop), maxTime: maxTime)

@@ -1,3 +1,4 @@
+import CharLM
 import Foundation
 import Sampling
 import Tokenization
@@ -17,17 +18,15 @@ struct SampleSession {
   /// Seconds one call of ``generate(prime:printPrime:count:seed:to:)`` may take.
   let maxTime: Double?
 
-  /// Ids to feed for `prime` (a newline when it has no known symbol), warning about unknown symbols.
+  /// Ids to feed for `prime` (see ``LoadedModel/primeIDs(_:)``), warning about unknown symbols.
   func primeIDs(_ prime: String) throws -> [Int] {
-    let tokenizer = loaded.tokenizer
-    let encoded = try userFacing { try tokenizer.encode(prime, as: UInt32.self) }
-    if encoded.unknownCount > 0 {
-      let list = encoded.unknownSymbols.keys.sorted().prefix(5).map { "\"\($0)\"" }.joined(separator: ", ")
+    let (ids, unknown) = try userFacing { try loaded.primeIDs(prime) }
+    if !unknown.isEmpty {
+      let list = unknown.keys.sorted().prefix(5).map { "\"\($0)\"" }.joined(separator: ", ")
       eprint(
-        "charlm: the prime has \(encoded.unknownCount) symbol(s) the model does not know (\(list)); they are skipped")
+        "charlm: the prime has \(unknown.values.reduce(0, +)) symbol(s) the model does not know (\(list)); they are skipped"
+      )
     }
-    var ids = encoded.ids.map(Int.init)
-    if ids.isEmpty { ids = [tokenizer.vocabulary.id(of: "\n") ?? 0] }
     return ids
   }
 
