@@ -22,7 +22,7 @@ public struct ModelShape: Sendable, Equatable {
 }
 
 /// A training run on a text, new or resumed: the corpus (prepared once), the split, and the
-/// ``Trainer``; ``run(saveTo:extraMetadata:shouldStop:onEvent:)`` trains and writes the model
+/// ``Trainer``; ``run(saveTo:extraMetadata:onEvent:shouldStop:)`` trains and writes the model
 /// file at every checkpoint.
 public final class TextTrainer {
   /// The text's ids and their tokenizer.
@@ -73,8 +73,8 @@ public final class TextTrainer {
   /// Trains up to `options.steps` (see ``Trainer/run(shouldStop:checkpoint:onEvent:)``),
   /// writing the model file to `path` atomically at every checkpoint.
   public func run(
-    saveTo path: String, extraMetadata: [String: String] = [:], shouldStop: () -> Bool = { false },
-    onEvent: (TrainingEvent) -> Void = { _ in }
+    saveTo path: String, extraMetadata: [String: String] = [:], onEvent: (TrainingEvent) -> Void = { _ in },
+    shouldStop: () -> Bool = { false }
   ) throws -> TrainingSummary {
     try trainer.run(
       shouldStop: shouldStop, checkpoint: { try modelFile(extraMetadata: extraMetadata).write(to: path) },

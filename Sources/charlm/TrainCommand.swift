@@ -136,11 +136,11 @@ struct TrainCommand: ParsableCommand {
       ?? SymbolCounts.json(SymbolCounts.count(ids, vocabularySize: tokenizer.count))
     let summary = try userFacing {
       try run.run(
-        saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts], shouldStop: { Interrupts.requested },
+        saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts],
         onEvent: { event in
           progress.handle(event)
           metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-        })
+        }, shouldStop: { Interrupts.requested })
     }
     progress.finishLine()
     report(summary, trainer: trainer)
