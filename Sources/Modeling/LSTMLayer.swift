@@ -43,8 +43,7 @@ struct LSTMLayer: RecurrentLayer {
 
     hs.update(from: state.h(layer: index), count: B * H)
     cs.update(from: state.c(layer: index), count: B * H)
-    bias.update(from: parameters.pointer(to: layout.slots[slots.biasIH]), count: G)
-    VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: G)
+    slots.combineBiases(parameters: parameters, layout: layout, count: G, into: bias)
 
     // x·W_ihᵀ for all T·B rows at once.
     slots.projectInput(
@@ -84,12 +83,9 @@ struct LSTMLayer: RecurrentLayer {
   ) {
     let (B, H, G) = (buffers.batch, hidden, 4 * hidden)
     let (h, c, gates) = (state.h(layer: index), state.c(layer: index), buffers.gates.pointer)
-    stepProduct(
-      batch: B, rows: G, columns: inputSize, weight: parameters.pointer(to: layout.slots[slots.weightIH]), x: input,
-      y: gates)
-    stepProduct(
-      batch: B, rows: G, columns: H, weight: parameters.pointer(to: layout.slots[slots.weightHH]), x: h,
-      accumulate: true, y: gates)
+    slots.stepGates(
+      parameters: parameters, layout: layout, batch: B, rows: G, inputSize: inputSize, hidden: H, input: input, h: h,
+      gates: gates)
     LSTMPointwise.forward(gates: gates, bias: buffers.bias.pointer, cPrev: c, c: c, h: h, batch: B, hidden: H)
   }
 

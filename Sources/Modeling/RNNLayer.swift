@@ -38,8 +38,7 @@ struct RNNLayer: RecurrentLayer {
     let bias = ws.combinedBias.pointer
 
     hs.update(from: state.h(layer: index), count: B * H)
-    bias.update(from: parameters.pointer(to: layout.slots[slots.biasIH]), count: H)
-    VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: H)
+    slots.combineBiases(parameters: parameters, layout: layout, count: H, into: bias)
 
     // x·W_ihᵀ for all T·B rows at once.
     slots.projectInput(
@@ -73,12 +72,9 @@ struct RNNLayer: RecurrentLayer {
   ) {
     let (B, H) = (buffers.batch, hidden)
     let (h, pre) = (state.h(layer: index), buffers.gates.pointer)
-    stepProduct(
-      batch: B, rows: H, columns: inputSize, weight: parameters.pointer(to: layout.slots[slots.weightIH]), x: input,
-      y: pre)
-    stepProduct(
-      batch: B, rows: H, columns: H, weight: parameters.pointer(to: layout.slots[slots.weightHH]), x: h,
-      accumulate: true, y: pre)
+    slots.stepGates(
+      parameters: parameters, layout: layout, batch: B, rows: H, inputSize: inputSize, hidden: H, input: input, h: h,
+      gates: pre)
     RNNPointwise.forward(preActivation: pre, bias: buffers.bias.pointer, h: h, batch: B, hidden: H)
   }
 

@@ -90,8 +90,31 @@ public final class StepBuffers {
 
   /// The bias buffer filled with b_ih + b_hh of `slots`, (G·H).
   func combineBiases(of slots: ParameterLayout.LayerSlots, parameters: FloatBuffer, layout: ParameterLayout) {
-    bias.pointer.update(from: parameters.pointer(to: layout.slots[slots.biasIH]), count: bias.count)
-    VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias.pointer, count: bias.count)
+    slots.combineBiases(parameters: parameters, layout: layout, count: bias.count, into: bias.pointer)
+  }
+}
+
+extension ParameterLayout.LayerSlots {
+  /// `bias` (G·H) = b_ih + b_hh, for the cells that add the two biases before their gates.
+  func combineBiases(
+    parameters: FloatBuffer, layout: ParameterLayout, count: Int, into bias: UnsafeMutablePointer<Float>
+  ) {
+    bias.update(from: parameters.pointer(to: layout.slots[biasIH]), count: count)
+    VectorOps.add(parameters.pointer(to: layout.slots[biasHH]), to: bias, count: count)
+  }
+
+  /// One step's pre-activations without biases: gates (B, rows) = x (B, In)·W_ihᵀ + h (B, H)·W_hhᵀ
+  /// (rows = G·H), for the cells that sum the two products (not the GRU).
+  func stepGates(
+    parameters: FloatBuffer, layout: ParameterLayout, batch B: Int, rows: Int, inputSize: Int, hidden H: Int,
+    input: UnsafePointer<Float>, h: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>
+  ) {
+    stepProduct(
+      batch: B, rows: rows, columns: inputSize, weight: parameters.pointer(to: layout.slots[weightIH]), x: input,
+      y: gates)
+    stepProduct(
+      batch: B, rows: rows, columns: H, weight: parameters.pointer(to: layout.slots[weightHH]), x: h,
+      accumulate: true, y: gates)
   }
 }
 

@@ -33,32 +33,20 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     case options
   }
 
+  /// The metadata value: JSON with sorted keys, so files are byte-for-byte reproducible.
+  public var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try! encoder.encode(self), as: UTF8.self)
+  }
+}
+
+extension TrainingRecord {
   /// The record a model file's metadata carries, or nil when it has none (or an unreadable one).
   public init?(metadata: [String: String]) {
     guard let text = metadata[MetadataKey.trainingRecord],
       let record = try? JSONDecoder().decode(Self.self, from: Data(text.utf8))
     else { return nil }
     self = record
-  }
-
-  init(
-    step: Int, adamStep: Int, currentLearningRate: Float, consecutiveFailures: Int, generator: [String],
-    bestValidationLoss: Double?, lastValidationLoss: Double?, options: TrainingOptions
-  ) {
-    self.step = step
-    self.adamStep = adamStep
-    self.currentLearningRate = currentLearningRate
-    self.consecutiveFailures = consecutiveFailures
-    self.generator = generator
-    self.bestValidationLoss = bestValidationLoss
-    self.lastValidationLoss = lastValidationLoss
-    self.options = options
-  }
-
-  /// The metadata value: JSON with sorted keys, so files are byte-for-byte reproducible.
-  public var json: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try! encoder.encode(self), as: UTF8.self)
   }
 }
