@@ -103,6 +103,7 @@ let package = Package(
     ),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
     .testTarget(name: "SamplingTests", dependencies: ["Sampling", "TestSupport"]),
+    .testTarget(name: "CharLMTests", dependencies: ["CharLM"]),
     // Snapshots/ holds expected text the tests read by path (CHARLM_UPDATE_SNAPSHOTS=1 rewrites it).
     .testTarget(name: "CharlmCLITests", dependencies: ["charlm", "TestSupport"], exclude: ["Snapshots"]),
   ],
