@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Modeling
@@ -58,11 +59,10 @@ struct BenchCommand: ParsableCommand {
     let clock = ContinuousClock()
     let bytes = try TextInput.read(corpus, what: "corpus")
     // Tokenizing: from the file's bytes to the ids (NFC, grapheme segmentation, vocabulary,
-    // encoding), as `charlm train` does it.
+    // encoding), with the code `charlm train` runs (``TrainingCorpus``).
     let t0 = clock.now
-    let prepared = try userFacing { try PreparedText(bytes, source: corpus) }
-    let tokenizer = try userFacing { try Tokenizer.build(from: prepared) }
-    let ids: TokenIDs = try userFacing { .narrow(try tokenizer.encode(prepared, as: UInt16.self).ids) }
+    let prepared = try userFacing { try TrainingCorpus(bytes: bytes, source: corpus) }
+    let (tokenizer, ids) = (prepared.tokenizer, prepared.ids)
     let tokenizeRate = Double(bytes.count) / 1e6 / (clock.now - t0).seconds
     let config = architecture.shape.config(vocabSize: tokenizer.count)
     var rng = SeededGenerator(seed: 1)
