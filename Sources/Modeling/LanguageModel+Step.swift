@@ -42,9 +42,10 @@ extension LanguageModel {
     let input = ws.input.pointer
     let table = parameters.pointer(to: layout.slots[layout.embedding])
     for (b, id) in ids.enumerated() { (input + b * E).update(from: table + id * E, count: E) }
-    for layer in recurrentLayers {
-      let k = layer.index
-      layer.step(parameters: parameters, layout: layout, input: input, state: state, buffers: ws.layers[k])
+    // By index: iterating the array would copy each existential (a retain and an outlined copy
+    // per layer and symbol, visible in a profile of a small model's sampling).
+    for k in recurrentLayers.indices {
+      recurrentLayers[k].step(parameters: parameters, layout: layout, input: input, state: state, buffers: ws.layers[k])
       input.update(from: state.h(layer: k), count: B * H)
     }
     // logits (B, V) = head bias + h (B, H) · W_headᵀ
