@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 //
 // charlm: a character-level language-model toolkit.
-// Module graph (DESIGN.md): Kernels → Modeling → Training / Sampling → charlm;
+// Module graph (DESIGN.md): Kernels, SafeTensors → Modeling → Training / Sampling → charlm;
 // Tokenization (the only user of ICU, through CICU) sits beside them.
 import PackageDescription
 
@@ -47,7 +47,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "charlm", targets: ["charlm"]),
-    .library(name: "CharLM", targets: ["Tokenization", "Modeling", "Training", "Sampling"]),
+    .library(name: "CharLM", targets: ["CharLM", "Tokenization", "SafeTensors", "Modeling", "Training", "Sampling"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -71,15 +71,21 @@ let package = Package(
       swiftSettings: numericSwiftSettings
     ),
     .target(name: "Tokenization", dependencies: ["CICU"]),
-    .target(name: "Modeling", dependencies: ["Kernels"], swiftSettings: numericSwiftSettings),
-    .target(name: "Training", dependencies: ["Modeling", "Kernels"], swiftSettings: numericSwiftSettings),
+    // The safetensors format only: read, validate, write, atomic file (no model, no math).
+    .target(name: "SafeTensors", swiftSettings: numericSwiftSettings),
+    .target(name: "Modeling", dependencies: ["Kernels", "SafeTensors"], swiftSettings: numericSwiftSettings),
+    .target(
+      name: "Training", dependencies: ["Modeling", "SafeTensors", "Kernels"], swiftSettings: numericSwiftSettings),
     .target(name: "Sampling", dependencies: ["Modeling", "Kernels"], swiftSettings: numericSwiftSettings),
+    // The library's front door: a model file with its tokenizer, text in and out, training on a text.
+    .target(
+      name: "CharLM", dependencies: ["Tokenization", "SafeTensors", "Modeling", "Training", "Sampling", "Kernels"]),
 
     // MARK: - Executable
     .executableTarget(
       name: "charlm",
       dependencies: [
-        "Tokenization", "Modeling", "Training", "Sampling",
+        "CharLM", "Tokenization", "SafeTensors", "Modeling", "Training", "Sampling",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -92,11 +98,12 @@ let package = Package(
     .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
     .testTarget(
-      name: "ModelingTests", dependencies: ["Modeling", "TestSupport"],
+      name: "ModelingTests", dependencies: ["Modeling", "SafeTensors", "TestSupport"],
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
     .testTarget(name: "SamplingTests", dependencies: ["Sampling", "TestSupport"]),
+    .testTarget(name: "CharLMTests", dependencies: ["CharLM"]),
     // Snapshots/ holds expected text the tests read by path (CHARLM_UPDATE_SNAPSHOTS=1 rewrites it).
     .testTarget(name: "CharlmCLITests", dependencies: ["charlm", "TestSupport"], exclude: ["Snapshots"]),
   ],

@@ -17,13 +17,8 @@ public enum Parallelism {
   /// Threads in use (≥ 1).
   public static var threads: Int { taskThreads ?? configuredThreads }
 
-  /// Sets the thread count (BLAS itself is kept at one thread), and warms BLAS up once
-  /// (``warmUpBLAS()``).
-  public static func setThreads(_ count: Int) {
-    configuredThreads = max(1, count)
-    setBLASThreads(1)
-    warmUpBLAS()
-  }
+  /// Sets the thread count. A program calls ``configure(threads:)``, which also sets BLAS up.
+  public static func setThreads(_ count: Int) { configuredThreads = max(1, count) }
 
   /// Runs `body` with `count` threads for the calling task only (tests: a process-wide change
   /// would also change the results of tests running concurrently).

@@ -10,7 +10,7 @@ import Kernels
 ///     r = σ(x·W_irᵀ + b_ir + h·W_hrᵀ + b_hr)     z = σ(x·W_izᵀ + b_iz + h·W_hzᵀ + b_hz)
 ///     n = tanh(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn))
 ///     h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
-struct GRULayer {
+struct GRULayer: RecurrentLayer {
   /// Index of the layer in the stack.
   let index: Int
   /// Width of the layer's input (E for layer 0, H above).
@@ -19,6 +19,14 @@ struct GRULayer {
   let hidden: Int
   /// The layer's four tensors in the model's layout.
   let slots: ParameterLayout.LayerSlots
+
+  static let gateCount = 3
+
+  /// Gates r, z, n and the recurrent product apart, with the gradients of both.
+  static func chunkBufferSizes(steps T: Int, batch B: Int, hidden H: Int) -> ChunkBufferSizes {
+    let n = T * B * 3 * H
+    return ChunkBufferSizes(gates: n, hiddenGates: n, gateGradients: n, hiddenGateGradients: n)
+  }
 
   // MARK: - Forward
 
@@ -56,6 +64,35 @@ struct GRULayer {
       }
     }
     state.h(layer: index).update(from: hs + T * B * H, count: B * H)
+  }
+
+  // MARK: - One step
+
+  /// Input gates and the recurrent product, (B, 3H) each; the biases stay apart.
+  func makeStepBuffers(parameters: FloatBuffer, layout: ParameterLayout, batch B: Int) -> StepBuffers {
+    StepBuffers(batch: B, gates: B * 3 * hidden, hiddenGates: B * 3 * hidden)
+  }
+
+  /// - input: (B, In).   - state: the layer's h, (B, H), updated in place (each lane of h_{t−1}
+  ///   is read before it is written). The recurrent product stays apart: r multiplies only its
+  ///   n block.
+  func step(
+    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    state: RecurrentState, buffers: StepBuffers
+  ) {
+    let (B, H, G) = (buffers.batch, hidden, 3 * hidden)
+    let h = state.h(layer: index)
+    stepProduct(
+      batch: B, rows: G, columns: inputSize, weight: parameters.pointer(to: layout.slots[slots.weightIH]), x: input,
+      y: buffers.gates.pointer)
+    stepProduct(
+      batch: B, rows: G, columns: H, weight: parameters.pointer(to: layout.slots[slots.weightHH]), x: h,
+      y: buffers.hiddenGates.pointer)
+    GRUPointwise.forward(
+      inputGates: buffers.gates.pointer, hiddenGates: buffers.hiddenGates.pointer,
+      biasIH: parameters.pointer(to: layout.slots[slots.biasIH]),
+      biasHH: parameters.pointer(to: layout.slots[slots.biasHH]),
+      hPrev: h, h: h, batch: B, hidden: H)
   }
 
   // MARK: - Backward

@@ -8,7 +8,7 @@ import Kernels
 ///
 ///     gates_t = x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh
 ///     c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g)        h_t = σ(o)⊙tanh(c_t)
-struct LSTMLayer {
+struct LSTMLayer: RecurrentLayer {
   /// Index of the layer in the stack.
   let index: Int
   /// Width of the layer's input (E for layer 0, H above).
@@ -17,6 +17,13 @@ struct LSTMLayer {
   let hidden: Int
   /// The layer's four tensors in the model's layout.
   let slots: ParameterLayout.LayerSlots
+
+  static let gateCount = 4
+
+  /// Gates (overwritten by their gradients in the backward) and c_0 … c_T.
+  static func chunkBufferSizes(steps T: Int, batch B: Int, hidden H: Int) -> ChunkBufferSizes {
+    ChunkBufferSizes(gates: T * B * 4 * H, cellStates: (T + 1) * B * H)
+  }
 
   // MARK: - Forward
 
@@ -36,8 +43,7 @@ struct LSTMLayer {
 
     hs.update(from: state.h(layer: index), count: B * H)
     cs.update(from: state.c(layer: index), count: B * H)
-    bias.update(from: parameters.pointer(to: layout.slots[slots.biasIH]), count: G)
-    VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: G)
+    slots.combineBiases(parameters: parameters, layout: layout, count: G, into: bias)
 
     // x·W_ihᵀ for all T·B rows at once.
     slots.projectInput(
@@ -58,6 +64,29 @@ struct LSTMLayer {
     }
     state.h(layer: index).update(from: hs + T * B * H, count: B * H)
     state.c(layer: index).update(from: cs + T * B * H, count: B * H)
+  }
+
+  // MARK: - One step
+
+  /// Gates (B, 4H) and b_ih + b_hh (4H).
+  func makeStepBuffers(parameters: FloatBuffer, layout: ParameterLayout, batch B: Int) -> StepBuffers {
+    let buffers = StepBuffers(batch: B, gates: B * 4 * hidden, bias: 4 * hidden)
+    buffers.combineBiases(of: slots, parameters: parameters, layout: layout)
+    return buffers
+  }
+
+  /// - input: (B, In).   - state: the layer's h and c, (B, H) each, updated in place (each lane
+  ///   of c_{t−1} is read before the same lane is written).
+  func step(
+    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    state: RecurrentState, buffers: StepBuffers
+  ) {
+    let (B, H, G) = (buffers.batch, hidden, 4 * hidden)
+    let (h, c, gates) = (state.h(layer: index), state.c(layer: index), buffers.gates.pointer)
+    slots.stepGates(
+      parameters: parameters, layout: layout, batch: B, rows: G, inputSize: inputSize, hidden: H, input: input, h: h,
+      gates: gates)
+    LSTMPointwise.forward(gates: gates, bias: buffers.bias.pointer, cPrev: c, c: c, h: h, batch: B, hidden: H)
   }
 
   // MARK: - Backward

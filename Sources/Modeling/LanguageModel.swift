@@ -15,7 +15,7 @@ public final class LanguageModel {
   /// All parameters, laid out by ``layout``.
   public let parameters: FloatBuffer
   /// The recurrent stack, bottom first.
-  let recurrentLayers: [RecurrentLayer]
+  let recurrentLayers: [any RecurrentLayer]
   /// Whether layer 0 may read the embedding folded into W_ih when it pays (see
   /// ``FoldedEmbedding``); tests turn it off to compare against the dense path.
   var allowsEmbeddingFold = true
@@ -34,7 +34,8 @@ public final class LanguageModel {
     self.layout = layout
     self.parameters = parameters
     recurrentLayers = layout.layers.enumerated().map { k, slots in
-      RecurrentLayer(config: config, index: k, slots: slots)
+      config.cell.layerType.init(
+        index: k, inputSize: config.inputSize(ofLayer: k), hidden: config.hiddenSize, slots: slots)
     }
   }
 

@@ -8,16 +8,7 @@ public enum CellKind: String, Codable, Sendable, CaseIterable {
   case rnn
 
   /// Rows of W_ih / W_hh per hidden unit (the number of gate blocks).
-  public var gateCount: Int {
-    switch self {
-    case .lstm: 4
-    case .gru: 3
-    case .rnn: 1
-    }
-  }
-
-  /// True when the cell carries a cell state c beside h (LSTM only).
-  public var hasCellState: Bool { self == .lstm }
+  public var gateCount: Int { layerType.gateCount }
 }
 
 /// The shape of a model: Embedding(V, E) → L recurrent layers of H units → Linear(H, V).

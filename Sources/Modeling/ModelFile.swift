@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import SafeTensors
 
 /// A charlm model file: the model's tensors under PyTorch's names, its configuration and
 /// tokenizer in `__metadata__`, and optionally the state a resumed run needs (tensors named
@@ -49,10 +50,10 @@ public struct ModelFile {
         shape: slot.shape, values: Array(UnsafeBufferPointer(start: p, count: slot.count)))
     }
     var metadata = extraMetadata
-    metadata["charlm.format_version"] = Self.formatVersion
-    metadata["charlm.config"] = String(decoding: try! JSONEncoder.sorted.encode(config), as: UTF8.self)
-    metadata["charlm.tokenizer"] = tokenizerJSON
-    metadata["charlm.vocab"] = vocabularyJSON
+    metadata[MetadataKey.formatVersion] = Self.formatVersion
+    metadata[MetadataKey.config] = String(decoding: try! JSONEncoder.sorted.encode(config), as: UTF8.self)
+    metadata[MetadataKey.tokenizer] = tokenizerJSON
+    metadata[MetadataKey.vocabulary] = vocabularyJSON
     return SafeTensorsArchive(tensors: tensors, metadata: metadata)
   }
 
@@ -71,22 +72,22 @@ public struct ModelFile {
   /// Validates an archive as a model file.
   public init(archive: SafeTensorsArchive, source: String) throws(CheckpointError) {
     let meta = archive.metadata
-    guard let version = meta["charlm.format_version"] else {
+    guard let version = meta[MetadataKey.formatVersion] else {
       throw .notACharlmModel(source: source, detail: "its metadata has no charlm.format_version")
     }
     guard version == Self.formatVersion else {
-      throw .unsupportedFormatVersion(source: source, version: version)
+      throw .unsupportedFormatVersion(source: source, version: version, supported: Self.formatVersion)
     }
-    guard let configText = meta["charlm.config"],
+    guard let configText = meta[MetadataKey.config],
       let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8))
     else {
-      throw .notACharlmModel(source: source, detail: "charlm.config is missing or not a valid configuration")
+      throw .notACharlmModel(source: source, detail: "\(MetadataKey.config) is missing or not a valid configuration")
     }
     guard config.isValid else {
-      throw .inconsistentModel(source: source, detail: "charlm.config has a size below 1 or absurdly large")
+      throw .inconsistentModel(source: source, detail: "\(MetadataKey.config) has a size below 1 or absurdly large")
     }
-    guard let tokenizer = meta["charlm.tokenizer"], let vocabulary = meta["charlm.vocab"] else {
-      throw .notACharlmModel(source: source, detail: "charlm.tokenizer or charlm.vocab is missing")
+    guard let tokenizer = meta[MetadataKey.tokenizer], let vocabulary = meta[MetadataKey.vocabulary] else {
+      throw .notACharlmModel(source: source, detail: "\(MetadataKey.tokenizer) or \(MetadataKey.vocabulary) is missing")
     }
     let layout = ParameterLayout(config: config)
     let parameters = FloatBuffer(count: layout.totalCount)
@@ -116,9 +117,7 @@ public struct ModelFile {
     self.init(
       config: config, parameters: parameters, tokenizerJSON: tokenizer, vocabularyJSON: vocabulary,
       trainingTensors: archive.tensors.filter { $0.key.hasPrefix(Self.trainingPrefix) },
-      extraMetadata: meta.filter {
-        !["charlm.format_version", "charlm.config", "charlm.tokenizer", "charlm.vocab"].contains($0.key)
-      })
+      extraMetadata: meta.filter { !MetadataKey.modelKeys.contains($0.key) })
   }
 }
 

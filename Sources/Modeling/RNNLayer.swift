@@ -5,7 +5,7 @@ import Kernels
 /// T·B rows, the recurrent product step by step, one GEMM per weight gradient per chunk):
 ///
 ///     h_t = tanh(x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh)
-struct RNNLayer {
+struct RNNLayer: RecurrentLayer {
   /// Index of the layer in the stack.
   let index: Int
   /// Width of the layer's input (E for layer 0, H above).
@@ -14,6 +14,13 @@ struct RNNLayer {
   let hidden: Int
   /// The layer's four tensors in the model's layout.
   let slots: ParameterLayout.LayerSlots
+
+  static let gateCount = 1
+
+  /// Pre-activations and their gradient (the backward needs only h_0 … h_T besides).
+  static func chunkBufferSizes(steps T: Int, batch B: Int, hidden H: Int) -> ChunkBufferSizes {
+    ChunkBufferSizes(gates: T * B * H, gateGradients: T * B * H)
+  }
 
   // MARK: - Forward
 
@@ -31,8 +38,7 @@ struct RNNLayer {
     let bias = ws.combinedBias.pointer
 
     hs.update(from: state.h(layer: index), count: B * H)
-    bias.update(from: parameters.pointer(to: layout.slots[slots.biasIH]), count: H)
-    VectorOps.add(parameters.pointer(to: layout.slots[slots.biasHH]), to: bias, count: H)
+    slots.combineBiases(parameters: parameters, layout: layout, count: H, into: bias)
 
     // x·W_ihᵀ for all T·B rows at once.
     slots.projectInput(
@@ -48,6 +54,28 @@ struct RNNLayer {
       }
     }
     state.h(layer: index).update(from: hs + T * B * H, count: B * H)
+  }
+
+  // MARK: - One step
+
+  /// Pre-activations (B, H) and b_ih + b_hh (H).
+  func makeStepBuffers(parameters: FloatBuffer, layout: ParameterLayout, batch B: Int) -> StepBuffers {
+    let buffers = StepBuffers(batch: B, gates: B * hidden, bias: hidden)
+    buffers.combineBiases(of: slots, parameters: parameters, layout: layout)
+    return buffers
+  }
+
+  /// - input: (B, In).   - state: the layer's h, (B, H), updated.
+  func step(
+    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    state: RecurrentState, buffers: StepBuffers
+  ) {
+    let (B, H) = (buffers.batch, hidden)
+    let (h, pre) = (state.h(layer: index), buffers.gates.pointer)
+    slots.stepGates(
+      parameters: parameters, layout: layout, batch: B, rows: H, inputSize: inputSize, hidden: H, input: input, h: h,
+      gates: pre)
+    RNNPointwise.forward(preActivation: pre, bias: buffers.bias.pointer, h: h, batch: B, hidden: H)
   }
 
   // MARK: - Backward

@@ -1,115 +1,134 @@
 import Kernels
 
-/// One layer of the recurrent stack, whichever its cell: a closed enum over the three layer
-/// types, so a call is a switch on a tag (no existential boxes, no allocation in the step).
-/// Every case has the same forward/backward contract (see ``LSTMLayer``).
-enum RecurrentLayer {
-  case lstm(LSTMLayer)
-  case gru(GRULayer)
-  case rnn(RNNLayer)
+/// One layer of the recurrent stack, whichever its cell: its chunk forward and backward (T
+/// steps of B streams, for training and scoring) and its one-step forward (generation), each
+/// with the buffers it declares. ``LSTMLayer``, ``GRULayer`` and ``RNNLayer`` conform; the model
+/// holds them as `any RecurrentLayer`, chosen once by ``CellKind/layerType`` (the only switch on
+/// the cell kind). A call is one witness-table dispatch per layer and chunk or step: nothing is
+/// allocated in the loops.
+protocol RecurrentLayer {
+  /// G: rows of W_ih / W_hh per hidden unit (the number of gate blocks).
+  static var gateCount: Int { get }
+  /// How large the cell's buffers in a ``Workspace`` for T steps of B streams are (H hidden).
+  static func chunkBufferSizes(steps T: Int, batch B: Int, hidden H: Int) -> ChunkBufferSizes
 
-  /// Layer k of a stack of `config.cell` layers.
-  init(config: ModelConfig, index k: Int, slots: ParameterLayout.LayerSlots) {
-    let (input, H) = (config.inputSize(ofLayer: k), config.hiddenSize)
-    switch config.cell {
-    case .lstm: self = .lstm(LSTMLayer(index: k, inputSize: input, hidden: H, slots: slots))
-    case .gru: self = .gru(GRULayer(index: k, inputSize: input, hidden: H, slots: slots))
-    case .rnn: self = .rnn(RNNLayer(index: k, inputSize: input, hidden: H, slots: slots))
-    }
-  }
-
+  /// Layer k of a stack: `inputSize` is E for layer 0 and H above it.
+  init(index: Int, inputSize: Int, hidden: Int, slots: ParameterLayout.LayerSlots)
   /// Index of the layer in the stack.
-  var index: Int {
-    switch self {
-    case .lstm(let l): l.index
-    case .gru(let l): l.index
-    case .rnn(let l): l.index
-    }
-  }
+  var index: Int { get }
 
   /// - input: (T, B, In) rows or the folded embedding   - state: updated to the chunk's end.
-  ///   See the cell's layer type.
+  ///   Saves what ``backward`` needs in the workspace.
   func forward(
     parameters: FloatBuffer, layout: ParameterLayout, input: LayerInput,
-    steps T: Int, state: RecurrentState, workspace ws: Workspace
-  ) {
-    switch self {
-    case .lstm(let l):
-      l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
-    case .gru(let l):
-      l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
-    case .rnn(let l):
-      l.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
-    }
-  }
+    steps T: Int, state: RecurrentState, workspace ws: Workspace)
 
   /// - input: as given to forward.   - inputGradient: (T, B, In) out, or nil (always nil for a
   ///   folded input, whose gradient goes straight to the embedding's).
   func backward(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
     input: LayerInput, inputGradient: UnsafeMutablePointer<Float>?,
-    steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
-  ) {
+    steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?)
+
+  /// The buffers ``step(parameters:layout:input:state:buffers:)`` needs for B streams, with what
+  /// it precomputes from the parameters (read at this call: remake them after an update).
+  func makeStepBuffers(parameters: FloatBuffer, layout: ParameterLayout, batch B: Int) -> StepBuffers
+
+  /// One time step of B streams, the chunk forward's arithmetic for T = 1 (B = 1 runs its
+  /// products as matrix–vector ones).
+  ///
+  /// - input: (B, In).   - state: the layer's h (and c), (B, H), read and updated in place.
+  func step(
+    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    state: RecurrentState, buffers: StepBuffers)
+}
+
+extension CellKind {
+  /// The layer type that computes this cell: the one place that maps a cell kind to its code.
+  var layerType: any RecurrentLayer.Type {
     switch self {
-    case .lstm(let l):
-      l.backward(
-        parameters: parameters, layout: layout, gradients: gradients, input: input, inputGradient: inputGradient,
-        steps: T, workspace: ws, stateGradient: stateGradient)
-    case .gru(let l):
-      l.backward(
-        parameters: parameters, layout: layout, gradients: gradients, input: input, inputGradient: inputGradient,
-        steps: T, workspace: ws, stateGradient: stateGradient)
-    case .rnn(let l):
-      l.backward(
-        parameters: parameters, layout: layout, gradients: gradients, input: input, inputGradient: inputGradient,
-        steps: T, workspace: ws, stateGradient: stateGradient)
+    case .lstm: LSTMLayer.self
+    case .gru: GRULayer.self
+    case .rnn: RNNLayer.self
     }
   }
 }
 
+/// Element counts of a cell's buffers in a ``Workspace`` (0: the cell does not use it). Names
+/// as in ``Workspace``.
+struct ChunkBufferSizes {
+  /// Per layer: saved gates, (T, B, G·H).
+  var gates: Int
+  /// Per layer: the recurrent product kept apart (GRU), (T, B, G·H).
+  var hiddenGates = 0
+  /// Per layer: c_0 … c_T (LSTM), ((T+1), B, H).
+  var cellStates = 0
+  /// The layer being differentiated: ∂loss/∂(gate pre-activations), (T, B, G·H).
+  var gateGradients = 0
+  /// The layer being differentiated: ∂loss/∂(recurrent product) (GRU), (T, B, G·H).
+  var hiddenGateGradients = 0
+}
+
+/// One layer's buffers for one time step of B streams, made once by
+/// ``RecurrentLayer/makeStepBuffers(parameters:layout:batch:)`` and reused for every step.
+public final class StepBuffers {
+  /// B: streams.
+  let batch: Int
+  /// (B, G·H) gate pre-activations.
+  let gates: FloatBuffer
+  /// (B, G·H) the recurrent product kept apart (GRU), else empty.
+  let hiddenGates: FloatBuffer
+  /// (G·H) b_ih + b_hh, for cells that add the two biases together, else empty.
+  let bias: FloatBuffer
+
+  init(batch: Int, gates: Int, hiddenGates: Int = 0, bias: Int = 0) {
+    self.batch = batch
+    self.gates = FloatBuffer(count: gates)
+    self.hiddenGates = FloatBuffer(count: hiddenGates)
+    self.bias = FloatBuffer(count: bias)
+  }
+
+  /// The bias buffer filled with b_ih + b_hh of `slots`, (G·H).
+  func combineBiases(of slots: ParameterLayout.LayerSlots, parameters: FloatBuffer, layout: ParameterLayout) {
+    slots.combineBiases(parameters: parameters, layout: layout, count: bias.count, into: bias.pointer)
+  }
+}
+
 extension ParameterLayout.LayerSlots {
-  /// The chunk-level half of every cell's backward pass: one GEMM per weight gradient over all
-  /// N = T·B rows, the two bias gradients, and ∂loss/∂input.
-  ///
-  /// - inputSide: (N, G) ∂loss/∂(x·W_ihᵀ + b_ih).   - hiddenSide: (N, G) ∂loss/∂(h·W_hhᵀ + b_hh):
-  ///   the same buffer as `inputSide` for LSTM and RNN, GRU's separate one for its n gate.
-  /// - input: the layer's input, (N, In) rows or the folded embedding.
-  /// - previousHidden: (N, H) h_0 … h_{T−1}.
-  /// - inputGradient: (N, In) out: ∂loss/∂input, or nil when not needed.
-  /// - gradients: accumulated into the layer's four tensors (and, for a folded input, into the
-  ///   embedding's: see ``FoldedEmbedding``).
-  func accumulateChunkGradients(
-    parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
-    rows N: Int, gateRows G: Int, inputSize: Int, hidden H: Int,
-    input: LayerInput, previousHidden: UnsafePointer<Float>,
-    inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
-    inputGradient: UnsafeMutablePointer<Float>?
+  /// `bias` (G·H) = b_ih + b_hh, for the cells that add the two biases before their gates.
+  func combineBiases(
+    parameters: FloatBuffer, layout: ParameterLayout, count: Int, into bias: UnsafeMutablePointer<Float>
   ) {
-    let wIH = parameters.pointer(to: layout.slots[weightIH])
-    switch input {
-    case .rows(let x):
-      matmul(
-        transposeA: true, m: G, n: inputSize, k: N, a: inputSide, lda: G, b: x, ldb: inputSize,
-        beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
-      if let inputGradient {
-        matmul(m: N, n: inputSize, k: G, a: inputSide, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
-      }
-    case .folded(let f):
-      // ∂P: the gradient rows scattered onto their symbols' rows of the table.
-      f.table.update(repeating: 0, count: f.vocab * G)
-      Embedding.backward(outputGradient: inputSide, ids: f.ids, count: N, width: G, weightGradient: f.table)
-      let embedding = layout.slots[layout.embedding]
-      matmul(
-        transposeA: true, m: G, n: inputSize, k: f.vocab, a: f.table, lda: G, b: parameters.pointer(to: embedding),
-        ldb: inputSize, beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
-      matmul(
-        m: f.vocab, n: inputSize, k: G, a: f.table, lda: G, b: wIH, ldb: inputSize, beta: 1,
-        c: gradients.pointer(to: embedding), ldc: inputSize)
-    }
+    bias.update(from: parameters.pointer(to: layout.slots[biasIH]), count: count)
+    VectorOps.add(parameters.pointer(to: layout.slots[biasHH]), to: bias, count: count)
+  }
+
+  /// One step's pre-activations without biases: gates (B, rows) = x (B, In)·W_ihᵀ + h (B, H)·W_hhᵀ
+  /// (rows = G·H), for the cells that sum the two products (not the GRU).
+  func stepGates(
+    parameters: FloatBuffer, layout: ParameterLayout, batch B: Int, rows: Int, inputSize: Int, hidden H: Int,
+    input: UnsafePointer<Float>, h: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>
+  ) {
+    stepProduct(
+      batch: B, rows: rows, columns: inputSize, weight: parameters.pointer(to: layout.slots[weightIH]), x: input,
+      y: gates)
+    stepProduct(
+      batch: B, rows: rows, columns: H, weight: parameters.pointer(to: layout.slots[weightHH]), x: h,
+      accumulate: true, y: gates)
+  }
+}
+
+/// y (B, rows) (+)= x (B, columns) · weightᵀ, weight (rows, columns): one matrix–vector product
+/// for B = 1, one matrix product for all streams above.
+func stepProduct(
+  batch: Int, rows: Int, columns: Int, weight: UnsafePointer<Float>, x: UnsafePointer<Float>,
+  accumulate: Bool = false, y: UnsafeMutablePointer<Float>
+) {
+  if batch == 1 {
+    matvec(m: rows, n: columns, a: weight, lda: columns, x: x, beta: accumulate ? 1 : 0, y: y)
+  } else {
     matmul(
-      transposeA: true, m: G, n: H, k: N, a: hiddenSide, lda: G, b: previousHidden, ldb: H,
-      beta: 1, c: gradients.pointer(to: layout.slots[weightHH]), ldc: H)
-    VectorOps.addColumnSums(of: inputSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasIH]))
-    VectorOps.addColumnSums(of: hiddenSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasHH]))
+      transposeB: true, m: batch, n: rows, k: columns, a: x, lda: columns, b: weight, ldb: columns,
+      beta: accumulate ? 1 : 0, c: y, ldc: rows)
   }
 }

@@ -5,7 +5,8 @@ import Kernels
 ///
 /// Sized for up to T steps of B streams; a chunk may use fewer steps (the last validation
 /// chunk). Names use B streams, T steps, V vocabulary, E embedding, H hidden, G gate blocks
-/// (4 LSTM, 3 GRU, 1 RNN). Buffers a cell does not use are empty.
+/// (4 LSTM, 3 GRU, 1 RNN). The cell's layer type sizes its buffers
+/// (``RecurrentLayer/chunkBufferSizes(steps:batch:hidden:)``); buffers a cell does not use are empty.
 public final class Workspace {
   /// Maximum steps per chunk (T).
   public let steps: Int
@@ -61,24 +62,23 @@ public final class Workspace {
     self.config = config
     let (T, B, V, E, H, L) = (steps, batch, config.vocabSize, config.embeddingSize, config.hiddenSize, config.layers)
     let G = config.cell.gateCount
-    let isLSTM = config.cell == .lstm
-    let isGRU = config.cell == .gru
+    let sizes = config.cell.layerType.chunkBufferSizes(steps: T, batch: B, hidden: H)
     inputs = .allocate(capacity: T * B)
     inputs.initialize(repeating: 0, count: T * B)
     targets = .allocate(capacity: T * B)
     targets.initialize(repeating: -1, count: T * B)
     embedded = FloatBuffer(count: T * B * E)
-    gates = (0..<L).map { _ in FloatBuffer(count: T * B * G * H) }
-    hiddenGates = (0..<L).map { _ in FloatBuffer(count: isGRU ? T * B * G * H : 0) }
+    gates = (0..<L).map { _ in FloatBuffer(count: sizes.gates) }
+    hiddenGates = (0..<L).map { _ in FloatBuffer(count: sizes.hiddenGates) }
     hiddenStates = (0..<L).map { _ in FloatBuffer(count: (T + 1) * B * H) }
-    cellStates = (0..<L).map { _ in FloatBuffer(count: isLSTM ? (T + 1) * B * H : 0) }
+    cellStates = (0..<L).map { _ in FloatBuffer(count: sizes.cellStates) }
     dropoutMasks = (0..<L).map { k in FloatBuffer(count: k > 0 ? T * B * H : 0) }
     droppedInputs = (0..<L).map { k in FloatBuffer(count: k > 0 ? T * B * H : 0) }
     logits = FloatBuffer(count: T * B * V)
     hiddenGradients = (0..<L).map { _ in FloatBuffer(count: T * B * H) }
     embeddedGradient = FloatBuffer(count: T * B * E)
-    gateGradients = FloatBuffer(count: isLSTM ? 0 : T * B * G * H)
-    hiddenGateGradients = FloatBuffer(count: isGRU ? T * B * G * H : 0)
+    gateGradients = FloatBuffer(count: sizes.gateGradients)
+    hiddenGateGradients = FloatBuffer(count: sizes.hiddenGateGradients)
     cellGradient = FloatBuffer(count: B * H)
     combinedBias = FloatBuffer(count: G * H)
     foldedTable = FloatBuffer(count: FoldedEmbedding.pays(vocab: V, rows: T * B) ? V * G * H : 0)

@@ -1,38 +1,9 @@
 import Foundation
 import Kernels
 import Modeling
-
-/// What a resumed run needs besides the model's own tensors, stored in the model file as
-/// tensors `train.parameters`, `train.adam.m`, `train.adam.v` (flat, parameter layout),
-/// `train.state.h`, `train.state.c` (L, B, H), and this record as `charlm.train` metadata.
-struct TrainingRecord: Codable, Equatable {
-  var step: Int
-  var adamStep: Int
-  /// The learning rate in force (the loss guard may have lowered it).
-  var currentLearningRate: Float
-  var consecutiveFailures: Int
-  /// xoshiro256** state words as decimal strings (JSON numbers lose 64-bit precision).
-  var generator: [String]
-  var bestValidationLoss: Double?
-  var lastValidationLoss: Double?
-  var options: TrainingOptions
-
-  enum CodingKeys: String, CodingKey {
-    case step
-    case adamStep = "adam_step"
-    case currentLearningRate = "current_learning_rate"
-    case consecutiveFailures = "consecutive_failures"
-    case generator
-    case bestValidationLoss = "best_val_loss"
-    case lastValidationLoss = "last_val_loss"
-    case options
-  }
-}
+import SafeTensors
 
 extension Trainer {
-  /// Metadata key of the training record.
-  public static let recordKey = "charlm.train"
-
   /// The training state to store beside the model: tensors and metadata.
   public func checkpointContents() -> (tensors: [String: TensorData], metadata: [String: String]) {
     let (L, B, H) = (carried.layers, carried.batch, carried.hidden)
@@ -47,32 +18,35 @@ extension Trainer {
       step: step, adamStep: optimizer.step, currentLearningRate: optimizer.learningRate,
       consecutiveFailures: consecutiveFailures, generator: generator.stateWords.map { String($0) },
       bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: options)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let json = String(decoding: try! encoder.encode(record), as: UTF8.self)
-    return (tensors, [Self.recordKey: json])
+    return (tensors, [MetadataKey.trainingRecord: record.json])
   }
 
-  /// The options a model file's training record was trained with, if it has one.
-  public static func savedOptions(metadata: [String: String]) -> TrainingOptions? {
-    metadata[recordKey].flatMap { try? JSONDecoder().decode(TrainingRecord.self, from: Data($0.utf8)).options }
+  /// A trainer that continues the run saved in `file` (its training `record`, read once by the
+  /// caller with ``TrainingRecord/init(metadata:)``) on the given splits. `options` are the
+  /// record's, with any changes the caller allows (the data layout must stay); `learningRate`,
+  /// when given, replaces the one in force (the loss guard may have lowered it).
+  /// - Throws: ``TrainingError`` when the splits are too short or the state does not fit.
+  public convenience init(
+    resuming file: ModelFile, record: TrainingRecord, train: TokenIDs, validation: TokenIDs?,
+    options: TrainingOptions, learningRate: Float? = nil
+  ) throws(TrainingError) {
+    try self.init(
+      model: LanguageModel(config: file.config, parameters: file.parameters.clone()), train: train,
+      validation: validation, options: options)
+    try restore(record: record, tensors: file.trainingTensors, best: file.parameters)
+    if let learningRate { setLearningRate(learningRate) }
   }
 
   /// Restores the state saved by ``checkpointContents()``; the model's current parameters are
   /// replaced by the saved current (not best) parameters, and `bestParameters` by the model
   /// file's weights (`best`).
-  public func restore(tensors: [String: TensorData], metadata: [String: String], best: FloatBuffer)
-    throws(TrainingError)
-  {
-    guard let json = metadata[Self.recordKey],
-      let record = try? JSONDecoder().decode(TrainingRecord.self, from: Data(json.utf8))
-    else { throw .resumeMismatch("the model file has no training state (it was not written by charlm train)") }
+  func restore(record: TrainingRecord, tensors: [String: TensorData], best: FloatBuffer) throws(TrainingError) {
     guard record.options.batchSize == options.batchSize, record.options.seqLength == options.seqLength,
       record.options.valFraction == options.valFraction
     else {
-      throw .resumeMismatch(
-        "the file was trained with --batch-size \(record.options.batchSize) --seq-length \(record.options.seqLength) "
-          + "--val-fraction \(record.options.valFraction)")
+      throw .layoutMismatch(
+        savedBatch: record.options.batchSize, savedSteps: record.options.seqLength,
+        savedValidationFraction: record.options.valFraction)
     }
     let words = record.generator.compactMap(UInt64.init)
     guard words.count == 4, words.contains(where: { $0 != 0 }) else {

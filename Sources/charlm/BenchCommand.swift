@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Modeling
@@ -35,8 +36,7 @@ struct BenchCommand: ParsableCommand {
   var warmup: Int = 5
   @Option(help: "Symbols to sample, one at a time.")
   var sampleLength: Int = 2000
-  @Option(help: "Threads (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
   @Flag(help: "Print one JSON object as the last line of standard output.")
   var json = false
 
@@ -47,26 +47,24 @@ struct BenchCommand: ParsableCommand {
     try check("--steps", steps, 1...1_000_000)
     try check("--warmup", warmup, 0...1_000_000)
     try check("--sample-length", sampleLength, 1...100_000_000)
-    try check("--threads", threads, 1...1024)
   }
 
   func run() throws {
     guard !_isDebugAssertConfiguration() else {
       throw CLIFailure("charlm bench refuses to time a debug build; build with swift build -c release")
     }
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    threads.apply()
     // First, while nothing else is allocated, so its matrices do not add to the peak RSS.
     let sgemm = Self.measureSGEMM()
     let clock = ContinuousClock()
     let bytes = try TextInput.read(corpus, what: "corpus")
     // Tokenizing: from the file's bytes to the ids (NFC, grapheme segmentation, vocabulary,
-    // encoding), as `charlm train` does it.
+    // encoding), with the code `charlm train` runs (``TrainingCorpus``).
     let t0 = clock.now
-    let prepared = try userFacing { try PreparedText(bytes, source: corpus) }
-    let tokenizer = try userFacing { try Tokenizer.build(from: prepared) }
-    let ids: TokenIDs = try userFacing { .narrow(try tokenizer.encode(prepared, as: UInt16.self).ids) }
+    let prepared = try userFacing { try TrainingCorpus(bytes: bytes, source: corpus) }
+    let (tokenizer, ids) = (prepared.tokenizer, prepared.ids)
     let tokenizeRate = Double(bytes.count) / 1e6 / (clock.now - t0).seconds
-    let config = architecture.config(vocabSize: tokenizer.count)
+    let config = architecture.shape.config(vocabSize: tokenizer.count)
     var rng = SeededGenerator(seed: 1)
     let model = LanguageModel(config: config, generator: &rng)
     var options = TrainingOptions()
@@ -88,16 +86,8 @@ struct BenchCommand: ParsableCommand {
       config: config, symbols: trainer.symbolsPerStep, folded: model.foldsEmbedding(rows: trainer.symbolsPerStep))
 
     // Sampling: one symbol at a time from the trained model, as `charlm sample` does.
-    let generator = Generator(model: model)
-    var scratch: [Float] = []
-    var id = 0
     let s0 = clock.now
-    for _ in 0..<sampleLength {
-      generator.feed(id)
-      id = TokenSampler.sample(
-        logits: generator.logits.pointer, vocab: config.vocabSize, options: SamplingOptions(),
-        uniform: rng.nextUnitDouble(), scratch: &scratch)
-    }
+    Generation(prime: [0], length: sampleLength, seed: 1).run(model: model) { _, _ in .proceed }
     let sampleRate = Double(sampleLength) / (clock.now - s0).seconds
     let rss = Self.peakResidentBytes()
 

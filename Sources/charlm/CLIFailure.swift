@@ -1,3 +1,5 @@
+import Training
+
 /// A failure the user can act on: printed by ArgumentParser as one line `Error: <message>`
 /// on standard error, with a non-zero exit status.
 struct CLIFailure: Error, CustomStringConvertible {
@@ -6,12 +8,15 @@ struct CLIFailure: Error, CustomStringConvertible {
   init(_ message: String) { description = message }
 }
 
-/// Runs `body`, turning any library error into a ``CLIFailure`` with its one-line message.
+/// Runs `body`, turning any library error into a ``CLIFailure`` with its one-line message
+/// (``TrainingError``s worded with flags, see ``TrainingError/advice``).
 func userFacing<T>(_ body: () throws -> T) throws -> T {
   do {
     return try body()
   } catch let error as CLIFailure {
     throw error
+  } catch let error as TrainingError {
+    throw CLIFailure(error.advice)
   } catch {
     throw CLIFailure(String(describing: error))
   }

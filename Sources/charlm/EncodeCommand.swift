@@ -1,7 +1,9 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Modeling
+import SafeTensors
 import Tokenization
 
 /// `charlm encode`: a corpus's ids with a model's vocabulary, as a NumPy `.npy` file, so another
@@ -31,7 +33,7 @@ struct EncodeCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let loaded = try LoadedModel(path: model)
+    let loaded = try userFacing { try LoadedModel(path: model) }
     let bytes = try TextInput.read(corpus, what: "corpus")
     let tokenizer = loaded.tokenizer
     let prepared = try userFacing { try tokenizer.prepare(bytes, source: corpus) }

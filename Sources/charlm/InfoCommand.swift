@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Modeling
 import Tokenization
@@ -28,7 +29,7 @@ struct InfoCommand: ParsableCommand {
   static let frequentCount = 10
 
   func run() throws {
-    let loaded = try LoadedModel(path: model)
+    let loaded = try userFacing { try LoadedModel(path: model) }
     if json {
       printJSON(Self.infoObject(loaded, path: model))
     } else {
@@ -41,14 +42,6 @@ struct InfoCommand: ParsableCommand {
     counts.enumerated().map { (id: $0.offset, count: $0.element) }
       .sorted { $0.count != $1.count ? $0.count > $1.count : $0.id < $1.id }
       .prefix(frequentCount).filter { $0.count > 0 }
-  }
-
-  /// The fields of the `charlm.train` record that info shows, if the file has one.
-  static func trainingRecord(_ metadata: [String: String]) -> [String: Any]? {
-    guard let text = metadata[Trainer.recordKey],
-      let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-    else { return nil }
-    return object
   }
 
   /// The text report.
@@ -79,15 +72,14 @@ struct InfoCommand: ParsableCommand {
     } else {
       lines.append(("most frequent", "not recorded in this file (charlm.symbol_counts)"))
     }
-    if let record = trainingRecord(loaded.file.extraMetadata),
-      let options = Trainer.savedOptions(metadata: loaded.file.extraMetadata)
-    {
-      var training = "step \(record["step"] as? Int ?? 0) of \(options.steps)"
-      if let best = record["best_val_loss"] as? Double {
+    if let record = TrainingRecord(metadata: loaded.file.extraMetadata) {
+      let options = record.options
+      var training = "step \(record.step) of \(options.steps)"
+      if let best = record.bestValidationLoss {
         training += "; best validation \(fmt(best / log(2), 3)) bits/char (\(fmt(best, 4)) nats)"
       }
-      if let rate = record["current_learning_rate"] as? Double, Float(rate) != options.learningRate {
-        training += "; learning rate now \(rate) (lowered by the loss guard)"
+      if record.currentLearningRate != options.learningRate {
+        training += "; learning rate now \(shortest(record.currentLearningRate)) (lowered by the loss guard)"
       }
       lines.append(("training", training))
       lines.append(
@@ -128,12 +120,15 @@ struct InfoCommand: ParsableCommand {
     } else {
       object["symbol_counts"] = NSNull()
     }
-    if let record = trainingRecord(loaded.file.extraMetadata) {
-      var training: [String: Any] = [:]
-      for key in ["step", "best_val_loss", "last_val_loss", "current_learning_rate", "options"] {
-        training[key] = record[key] ?? NSNull()
-      }
-      training["best_val_bits_per_char"] = (record["best_val_loss"] as? Double).map { $0 / log(2) } ?? NSNull()
+    if let record = TrainingRecord(metadata: loaded.file.extraMetadata) {
+      // The options as the record stores them (its own JSON keys).
+      let options = try? JSONSerialization.jsonObject(with: JSONEncoder().encode(record.options))
+      let training: [String: Any] = [
+        "step": record.step, "best_val_loss": record.bestValidationLoss ?? NSNull(),
+        "last_val_loss": record.lastValidationLoss ?? NSNull(),
+        "current_learning_rate": shortest(record.currentLearningRate), "options": options ?? NSNull(),
+        "best_val_bits_per_char": record.bestValidationLoss.map { $0 / log(2) } ?? NSNull(),
+      ]
       object["training"] = training
     } else {
       object["training"] = NSNull()

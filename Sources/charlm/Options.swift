@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Modeling
 import Tokenization
 import Training
@@ -20,11 +21,12 @@ struct ArchitectureOptions: ParsableArguments {
 
   var anyGiven: Bool { cell != nil || embeddingSize != nil || hiddenSize != nil || layers != nil }
 
-  /// The configuration these flags describe, with the defaults above, for a vocabulary of V symbols.
-  func config(vocabSize: Int) -> ModelConfig {
-    ModelConfig(
-      cell: cell ?? .lstm, vocabSize: vocabSize, embeddingSize: embeddingSize ?? 64,
-      hiddenSize: hiddenSize ?? 256, layers: layers ?? 1)
+  /// The shape these flags describe; unset values take ``ModelShape``'s defaults (those above).
+  var shape: ModelShape {
+    let d = ModelShape()
+    return ModelShape(
+      cell: cell ?? d.cell, embeddingSize: embeddingSize ?? d.embeddingSize, hiddenSize: hiddenSize ?? d.hiddenSize,
+      layers: layers ?? d.layers)
   }
 
   func validate() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Tokenization
@@ -22,43 +23,33 @@ struct PerplexityCommand: ParsableCommand {
   @Argument(help: "UTF-8 text to score.", completion: .file())
   var file: String
 
-  @Option(parsing: .unconditional, help: "Threads for the math (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
 
   @Flag(help: "Print one JSON object as the last line of standard output.")
   var json = false
 
-  func validate() throws {
-    if let threads, threads < 1 || threads > 1024 {
-      throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
-    }
-  }
-
   func run() throws {
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-    let loaded = try LoadedModel(path: model)
+    threads.apply()
+    let loaded = try userFacing { try LoadedModel(path: model) }
     let bytes = try TextInput.read(file, what: "text file")
-    let tokenizer = loaded.tokenizer
-    let encoded = try userFacing { try tokenizer.encode(tokenizer.prepare(bytes, source: file), as: UInt32.self) }
-    guard encoded.ids.count >= 2 else {
-      throw CLIFailure("\(file) has \(encoded.ids.count) known symbol(s); perplexity needs at least 2")
+    let score = try userFacing { try loaded.score(bytes, source: file) }
+    guard score.knownSymbols >= 2 else {
+      throw CLIFailure("\(file) has \(score.knownSymbols) known symbol(s); perplexity needs at least 2")
     }
-    let ids: TokenIDs = .wide(encoded.ids)
-    let (nats, scored) = Evaluation.score(model: loaded.model, ids: ids, skippedTargets: encoded.omittedBefore)
-    let natsPerChar = nats / Double(max(scored, 1))
-    let bits = natsPerChar / log(2)
-    let perplexity = exp(natsPerChar)
+    let (scored, natsPerChar, bits, perplexity) = (
+      score.symbols, score.natsPerSymbol, score.bitsPerSymbol, score.perplexity
+    )
     var line =
       "\(file): \(scored) symbols scored, \(fmt(natsPerChar, 4)) nats/char, \(fmt(bits, 4)) bits/char, perplexity \(fmt(perplexity, 3))"
-    if encoded.unknownCount > 0 {
-      let examples = encoded.unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
-      line += "; \(encoded.unknownCount) unknown symbols (\(examples.joined(separator: ", ")))"
+    if score.unknownCount > 0 {
+      let examples = score.unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
+      line += "; \(score.unknownCount) unknown symbols (\(examples.joined(separator: ", ")))"
     }
     if json {
       eprint(line)
       printJSON([
         "chars": scored, "nats_per_char": natsPerChar, "bits_per_char": bits, "perplexity": perplexity,
-        "unknown": encoded.unknownCount, "file": file, "model": model,
+        "unknown": score.unknownCount, "file": file, "model": model,
       ])
     } else {
       print(line)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Sampling
@@ -65,8 +66,7 @@ struct SampleCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Stop generating after this many seconds (per prime with -i).")
   var maxTime: Double?
 
-  @Option(help: "Threads (default: all cores); only the products of large models are split.")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
 
   @Flag(
     name: [.customShort("i"), .long],
@@ -84,7 +84,6 @@ struct SampleCommand: ParsableCommand {
     if let maxTime, !(maxTime > 0 && maxTime.isFinite) {
       throw ValidationError("--max-time must be positive seconds (got \(maxTime))")
     }
-    try check("--threads", threads, 1...1024)
     if stop.contains("") { throw ValidationError("--stop needs a non-empty string") }
     if primeFile != nil && !prime.isEmpty { throw ValidationError("give either --prime or --prime-file, not both") }
     if interactive && (primeFile != nil || !prime.isEmpty) {
@@ -94,8 +93,8 @@ struct SampleCommand: ParsableCommand {
 
   func run() throws {
     // One symbol at a time: only matrix–vector products of large models are worth splitting.
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-    let loaded = try LoadedModel(path: model)
+    threads.apply()
+    let loaded = try userFacing { try LoadedModel(path: model) }
     let session = SampleSession(
       loaded: loaded, options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), length: length,
       stops: stop.map(unescapeStop), maxTime: maxTime)
@@ -122,30 +121,5 @@ struct SampleCommand: ParsableCommand {
       text = decoded
     }
     try session.generate(prime: text, printPrime: true, count: count, seed: seed, to: output)
-  }
-}
-
-/// Standard output that streams: flushed at each newline and at least every 50 ms, so text
-/// appears as it is generated without a system call per symbol.
-final class StreamedOutput {
-  private var buffer: [UInt8] = []
-  private var lastFlush = ContinuousClock.now
-
-  func write(_ text: String) {
-    buffer.append(contentsOf: text.utf8)
-    if text.contains("\n") || ContinuousClock.now - lastFlush > .milliseconds(50) { flush() }
-  }
-
-  func flush() {
-    buffer.withUnsafeBufferPointer { p in
-      var offset = 0
-      while offset < p.count {
-        let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
-        if n <= 0 { break }
-        offset += n
-      }
-    }
-    buffer.removeAll(keepingCapacity: true)
-    lastFlush = .now
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CharLM
 import Foundation
 import Kernels
 import Modeling
@@ -29,8 +30,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var vocabulary: VocabularyOptions
   @OptionGroup var reporting: ReportingOptions
 
-  @Option(parsing: .unconditional, help: "Threads for the math (default: all cores).")
-  var threads: Int?
+  @OptionGroup var threads: ThreadOptions
 
   @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
   var resume = false
@@ -46,76 +46,68 @@ struct TrainCommand: ParsableCommand {
     try schedule.validate()
     try vocabulary.validate()
     try reporting.validate()
-    if let threads, threads < 1 || threads > 1024 {
-      throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
-    }
     if resume && architecture.anyGiven {
       throw ValidationError("--resume continues the saved model; drop --cell/--embedding-size/--hidden-size/--layers")
     }
   }
 
   func run() throws {
-    Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    threads.apply()
     try checkModelPathIsWritable()
     let bytes = try TextInput.read(corpus, what: "corpus")
 
-    // Tokenizer, model and trainer: new, or restored from the model file.
-    let tokenizer: Tokenizer
-    let languageModel: LanguageModel
+    // The run: new, or restored from the model file (its training record read once, here).
+    let run: TextTrainer
     let saved: LoadedModel?
-    var options = TrainingOptions()
     if resume {
       guard FileManager.default.fileExists(atPath: model) else {
         throw CLIFailure(
           "--resume: \(model) does not exist; check the path, or train without --resume to start a new run")
       }
-      let loaded = try LoadedModel(path: model)
-      guard let savedOptions = Trainer.savedOptions(metadata: loaded.file.extraMetadata) else {
+      let loaded = try userFacing { try LoadedModel(path: model) }
+      guard let record = TrainingRecord(metadata: loaded.file.extraMetadata) else {
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")
       }
       saved = loaded
-      tokenizer = loaded.tokenizer
-      options = savedOptions
+      var options = record.options
       options.maxTime = nil
-      languageModel = LanguageModel(config: loaded.file.config, parameters: loaded.file.parameters.clone())
+      schedule.apply(to: &options, resuming: true)
+      run = try userFacing {
+        try TextTrainer(
+          resuming: loaded, record: record, text: bytes, source: corpus, options: options,
+          learningRate: schedule.learningRate)
+      }
+      if run.trainer.step >= options.steps {
+        throw CLIFailure(
+          "\(model) has already reached step \(run.trainer.step); give --steps larger than that to continue")
+      }
     } else {
       saved = nil
-      let prepared = try userFacing {
-        try PreparedText(bytes, preparation: TextPreparation(normalization: .nfc), source: corpus)
-      }
-      tokenizer = try userFacing {
-        try Tokenizer.build(
-          from: prepared, unit: vocabulary.unit, minCount: vocabulary.minCount, maxVocab: vocabulary.maxVocab)
-      }
+      var options = TrainingOptions()
       options.seed = schedule.seed ?? options.seed
-      let config = architecture.config(vocabSize: tokenizer.count)
-      var generator = SeededGenerator(seed: options.seed)
-      languageModel = LanguageModel(config: config, generator: &generator)
-    }
-    schedule.apply(to: &options, resuming: resume)
-
-    let ids = try encode(bytes, with: tokenizer)
-    let validationCount = Int((Double(ids.count) * options.valFraction).rounded(.down))
-    let trainIDs = ids.slice(0..<(ids.count - validationCount))
-    let validationIDs = validationCount > 0 ? ids.slice((ids.count - validationCount)..<ids.count) : nil
-    let trainer = try userFacing {
-      try Trainer(model: languageModel, train: trainIDs, validation: validationIDs, options: options)
-    }
-    if let saved {
-      try userFacing {
-        try trainer.restore(
-          tensors: saved.file.trainingTensors, metadata: saved.file.extraMetadata, best: saved.file.parameters)
+      schedule.apply(to: &options, resuming: false)
+      run = try userFacing {
+        try TextTrainer(
+          text: bytes, source: corpus, shape: architecture.shape, unit: vocabulary.unit, minCount: vocabulary.minCount,
+          maxVocab: vocabulary.maxVocab, options: options)
       }
-      if let lr = schedule.learningRate { trainer.setLearningRate(lr) }
-      if trainer.step >= options.steps {
-        throw CLIFailure("\(model) has already reached step \(trainer.step); give --steps larger than that to continue")
-      }
+    }
+    let (trainer, tokenizer, ids) = (run.trainer, run.corpus.tokenizer, run.corpus.ids)
+    let (options, languageModel) = (trainer.options, trainer.model)
+    let validationCount = run.validation?.count ?? 0
+    if run.corpus.unknownCount > 0 && !quiet {
+      eprint(
+        resume
+          ? "charlm: \(run.corpus.unknownCount) symbols of \(corpus) are not in the model's vocabulary"
+            + (tokenizer.unknownID != nil ? "; they train as the unknown symbol" : "; they are left out")
+          : "charlm: \(run.corpus.unknownCount) occurrences of rare symbols (--min-count/--max-vocab) train as the unknown symbol"
+      )
     }
 
     let config = languageModel.config
     if !quiet {
       eprint(
-        "charlm: \(corpus): \(ids.count) symbols (\(trainIDs.count) train, \(validationCount) validation), "
+        "charlm: \(corpus): \(ids.count) symbols (\(run.train.count) train, \(validationCount) validation), "
           + "vocabulary \(tokenizer.count)\(tokenizer.unknownID != nil ? " incl. unknown" : ""), unit \(tokenizer.unit.rawValue)"
       )
       eprint(
@@ -140,23 +132,15 @@ struct TrainCommand: ParsableCommand {
         totalSteps: options.steps, symbolsPerStep: trainer.symbolsPerStep)
     // Symbol counts of the whole corpus for `charlm info` (a resumed run keeps the first run's).
     let symbolCounts =
-      saved?.file.extraMetadata[SymbolCounts.key]
+      saved?.file.extraMetadata[MetadataKey.symbolCounts]
       ?? SymbolCounts.json(SymbolCounts.count(ids, vocabularySize: tokenizer.count))
-    let save = {
-      var (tensors, metadata) = trainer.checkpointContents()
-      metadata[SymbolCounts.key] = symbolCounts
-      try ModelFile(
-        config: config, parameters: trainer.parametersToSave, tokenizerJSON: tokenizer.settingsJSON(),
-        vocabularyJSON: tokenizer.vocabularyJSON(), trainingTensors: tensors, extraMetadata: metadata
-      ).write(to: model)
-    }
     let summary = try userFacing {
-      try trainer.run(
-        shouldStop: { Interrupts.requested }, checkpoint: save,
+      try run.run(
+        saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts],
         onEvent: { event in
           progress.handle(event)
           metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-        })
+        }, shouldStop: { Interrupts.requested })
     }
     progress.finishLine()
     report(summary, trainer: trainer)
@@ -179,30 +163,6 @@ struct TrainCommand: ParsableCommand {
     }
     guard access(directory, W_OK) == 0 else {
       throw CLIFailure("--model \(model): the directory \(directory) is not writable; check its permissions")
-    }
-  }
-
-  /// Encodes the corpus with `tokenizer`, 2 bytes per id when V ≤ 65,536.
-  func encode(_ bytes: [UInt8], with tokenizer: Tokenizer) throws -> TokenIDs {
-    try userFacing {
-      let prepared = try tokenizer.prepare(bytes, source: corpus)
-      let ids: TokenIDs
-      let unknown: Int
-      if tokenizer.idsFit(in: UInt16.self) {
-        let encoded = try tokenizer.encode(prepared, as: UInt16.self)
-        (ids, unknown) = (.narrow(encoded.ids), encoded.unknownCount)
-      } else {
-        let encoded = try tokenizer.encode(prepared, as: UInt32.self)
-        (ids, unknown) = (.wide(encoded.ids), encoded.unknownCount)
-      }
-      if unknown > 0 && !quiet {
-        eprint(
-          resume
-            ? "charlm: \(unknown) symbols of \(corpus) are not in the model's vocabulary"
-              + (tokenizer.unknownID != nil ? "; they train as the unknown symbol" : "; they are left out")
-            : "charlm: \(unknown) occurrences of rare symbols (--min-count/--max-vocab) train as the unknown symbol")
-      }
-      return ids
     }
   }
 
@@ -238,10 +198,4 @@ struct TrainCommand: ParsableCommand {
     object["best_val_loss"] = summary.bestValidationLoss ?? NSNull()
     printJSON(object)
   }
-}
-
-/// Prints `object` as one line of JSON on standard output.
-func printJSON(_ object: [String: Any]) {
-  let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-  print(String(decoding: data, as: UTF8.self))
 }

@@ -126,6 +126,8 @@ import Testing
     ("sample", "--top-p", "1.5", "(0, 1]"),
     ("sample", "--seed", "abc", "0 to 18446744073709551615"),
     ("perplexity", "--threads", "2000", "between 1 and 1024"),
+    ("sample", "--threads", "-1", "between 1 and 1024"),
+    ("bench", "--threads", "0", "between 1 and 1024"),
   ]
 
   @Test func everyNumericFlagNamesItsRange() throws {
@@ -137,6 +139,7 @@ import Testing
         switch c.command {
         case "train": ["train", corpus, "--model", model]
         case "sample": ["sample", "--model", model]
+        case "bench": ["bench", corpus]
         default: ["perplexity", "--model", model, corpus]
         }
       let result = try CLIRunner.run(base + [c.flag, c.value])

@@ -1,5 +1,6 @@
 import Foundation
 import Modeling
+import SafeTensors
 import Testing
 
 /// Damaged and doctored model files: `sample`, `perplexity` and `train --resume` each print

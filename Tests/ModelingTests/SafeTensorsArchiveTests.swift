@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Modeling
+@testable import SafeTensors
 
 // MARK: - Helpers
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Modeling
+@testable import SafeTensors
 
 /// The names in `directory`, hidden files included, sorted.
 func directoryListing(_ directory: String) throws -> [String] {

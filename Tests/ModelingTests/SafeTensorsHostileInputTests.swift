@@ -3,6 +3,7 @@ import Kernels
 import Testing
 
 @testable import Modeling
+@testable import SafeTensors
 
 // MARK: - Building hostile files
 

@@ -3,7 +3,7 @@ import Kernels
 import Modeling
 import TestSupport
 import Testing
-import Training
+@testable import Training
 
 /// The Trainer's dropout: masks from its seeded generator (a seed reproduces a run, a
 /// checkpoint resumes it exactly), validation never drops, and p = 0 leaves runs untouched.
@@ -46,9 +46,10 @@ import Training
     let first = try Self.trainer(dropout: 0.3)
     for _ in 0..<3 { _ = first.trainStep() }
     let (tensors, metadata) = first.checkpointContents()
-    #expect(Trainer.savedOptions(metadata: metadata)?.dropout == 0.3)
+    let record = try #require(TrainingRecord(metadata: metadata))
+    #expect(record.options.dropout == 0.3)
     let resumed = try Self.trainer(dropout: 0.3)
-    try resumed.restore(tensors: tensors, metadata: metadata, best: first.bestParameters)
+    try resumed.restore(record: record, tensors: tensors, best: first.bestParameters)
     for _ in 0..<3 { _ = resumed.trainStep() }
     #expect(resumed.model.parameters.array == whole.model.parameters.array)
   }

@@ -28,15 +28,16 @@ import Testing
     #expect(t.parametersToSave === t.bestParameters)
   }
 
-  @Test("a corpus shorter than one chunk names a batch size and a length that each work alone")
-  func tooShortSuggestsWorkingFlags() throws {
+  @Test("a corpus shorter than one chunk states the streams and the steps that each fit alone, without flags")
+  func tooShortStatesWhatFits() throws {
     #expect(throws: TrainingError.corpusTooShort(symbols: 9, batch: 2, steps: 8)) {
       try Self.trainer(symbols: 9, validation: nil, batch: 2, steps: 8)
     }
-    let message = TrainingError.corpusTooShort(symbols: 9, batch: 2, steps: 8).description
-    #expect(message.contains("--batch-size 1 or less (with --seq-length 8)"))
-    #expect(message.contains("--seq-length 4 or less (with --batch-size 2)"))
-    let tiny = TrainingError.corpusTooShort(symbols: 24, batch: 32, steps: 64).description
-    #expect(!tiny.contains("--batch-size 0") && tiny.contains("--seq-length"))
+    let error = TrainingError.corpusTooShort(symbols: 9, batch: 2, steps: 8)
+    #expect(error.fittingChunk?.batch == 1 && error.fittingChunk?.steps == 4)
+    #expect(error.description.contains("B ≤ 1 fits with T = 8; T ≤ 4 fits with B = 2"))
+    let tiny = TrainingError.corpusTooShort(symbols: 24, batch: 32, steps: 64)
+    #expect(tiny.fittingChunk?.batch == nil && tiny.fittingChunk?.steps == nil)
+    for message in [error.description, tiny.description] { #expect(!message.contains("--")) }
   }
 }

@@ -37,7 +37,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
   /// A valid safetensors file that is not a charlm model (no or unreadable `charlm.*` metadata).
   case notACharlmModel(source: String, detail: String)
   /// A charlm model of a format version this build does not read.
-  case unsupportedFormatVersion(source: String, version: String)
+  case unsupportedFormatVersion(source: String, version: String, supported: String)
   /// A charlm model whose tensors or vocabulary do not match its own configuration.
   case inconsistentModel(source: String, detail: String)
 
@@ -58,7 +58,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
       .truncated(let s, _, _, _), .headerTooLarge(let s, _, _), .malformedHeader(let s, _),
       .invalidTensor(let s, _, _), .unsupportedDType(let s, _, _), .duplicateName(let s, _),
       .badLayout(let s, _), .invalidMetadata(let s, _), .writeFailed(let s, _, _),
-      .notACharlmModel(let s, _), .unsupportedFormatVersion(let s, _), .inconsistentModel(let s, _):
+      .notACharlmModel(let s, _), .unsupportedFormatVersion(let s, _, _), .inconsistentModel(let s, _):
       return s
     }
   }
@@ -107,8 +107,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
         + "check that the directory exists, is writable and has free space"
     case .notACharlmModel(let s, let detail):
       return "\(s) is not a charlm model: \(detail); give a file written by charlm train"
-    case .unsupportedFormatVersion(let s, let version):
-      return "\(s) has charlm format version \(version), but this charlm reads version \(ModelFile.formatVersion); "
+    case .unsupportedFormatVersion(let s, let version, let supported):
+      return "\(s) has charlm format version \(version), but this charlm reads version \(supported); "
         + "use a charlm release that matches the file"
     case .inconsistentModel(let s, let detail):
       return "\(s) is inconsistent: \(detail); \(damaged)"

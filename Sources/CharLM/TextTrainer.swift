@@ -1,0 +1,83 @@
+import Kernels
+import Modeling
+import Tokenization
+import Training
+
+/// A model's shape before its vocabulary is known: cell, E, H, L (V comes from the text).
+public struct ModelShape: Sendable, Equatable {
+  public var cell: CellKind
+  public var embeddingSize: Int
+  public var hiddenSize: Int
+  public var layers: Int
+
+  /// A shape; the defaults are `charlm train`'s.
+  public init(cell: CellKind = .lstm, embeddingSize: Int = 64, hiddenSize: Int = 256, layers: Int = 1) {
+    (self.cell, self.embeddingSize, self.hiddenSize, self.layers) = (cell, embeddingSize, hiddenSize, layers)
+  }
+
+  /// The configuration of this shape for a vocabulary of V symbols.
+  public func config(vocabSize: Int) -> ModelConfig {
+    ModelConfig(cell: cell, vocabSize: vocabSize, embeddingSize: embeddingSize, hiddenSize: hiddenSize, layers: layers)
+  }
+}
+
+/// A training run on a text, new or resumed: the corpus (prepared once), the split, and the
+/// ``Trainer``; ``run(saveTo:extraMetadata:onEvent:shouldStop:)`` trains and writes the model
+/// file at every checkpoint.
+public final class TextTrainer {
+  /// The text's ids and their tokenizer.
+  public let corpus: TrainingCorpus
+  /// The first ids train, the tail validates (`options.valFraction`).
+  public let train: TokenIDs, validation: TokenIDs?
+  /// The run.
+  public let trainer: Trainer
+
+  /// A new run: a vocabulary built from `text`, a model of `shape` initialized from
+  /// `options.seed`. Throws ``TokenizationError`` or ``TrainingError``.
+  public init(
+    text: [UInt8], source: String = "the text", shape: ModelShape = ModelShape(), unit: SymbolUnit = .grapheme,
+    minCount: Int = 1, maxVocab: Int? = nil, options: TrainingOptions
+  ) throws {
+    corpus = try TrainingCorpus(bytes: text, source: source, unit: unit, minCount: minCount, maxVocab: maxVocab)
+    var generator = SeededGenerator(seed: options.seed)
+    let model = LanguageModel(config: shape.config(vocabSize: corpus.tokenizer.count), generator: &generator)
+    (train, validation) = corpus.split(validationFraction: options.valFraction)
+    trainer = try Trainer(model: model, train: train, validation: validation, options: options)
+  }
+
+  /// Continues the run saved in `saved` (its `record`, read once by the caller) on `text`, in
+  /// the saved tokenizer. `options` are the record's with the changes the caller allows (see
+  /// ``Trainer/init(resuming:record:train:validation:options:learningRate:)``).
+  public init(
+    resuming saved: LoadedModel, record: TrainingRecord, text: [UInt8], source: String = "the text",
+    options: TrainingOptions, learningRate: Float? = nil
+  ) throws {
+    corpus = try TrainingCorpus(bytes: text, source: source, tokenizer: saved.tokenizer)
+    (train, validation) = corpus.split(validationFraction: options.valFraction)
+    trainer = try Trainer(
+      resuming: saved.file, record: record, train: train, validation: validation, options: options,
+      learningRate: learningRate)
+  }
+
+  /// The model file of the run as it stands: the parameters to keep, the tokenizer, the
+  /// training state, and `extraMetadata` besides.
+  public func modelFile(extraMetadata: [String: String] = [:]) -> ModelFile {
+    let (tensors, metadata) = trainer.checkpointContents()
+    let tokenizer = corpus.tokenizer
+    return ModelFile(
+      config: trainer.model.config, parameters: trainer.parametersToSave, tokenizerJSON: tokenizer.settingsJSON(),
+      vocabularyJSON: tokenizer.vocabularyJSON(), trainingTensors: tensors,
+      extraMetadata: metadata.merging(extraMetadata) { saved, _ in saved })
+  }
+
+  /// Trains up to `options.steps` (see ``Trainer/run(shouldStop:checkpoint:onEvent:)``),
+  /// writing the model file to `path` atomically at every checkpoint.
+  public func run(
+    saveTo path: String, extraMetadata: [String: String] = [:], onEvent: (TrainingEvent) -> Void = { _ in },
+    shouldStop: () -> Bool = { false }
+  ) throws -> TrainingSummary {
+    try trainer.run(
+      shouldStop: shouldStop, checkpoint: { try modelFile(extraMetadata: extraMetadata).write(to: path) },
+      onEvent: onEvent)
+  }
+}

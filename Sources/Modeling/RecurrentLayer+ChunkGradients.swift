@@ -1,0 +1,48 @@
+import Kernels
+
+extension ParameterLayout.LayerSlots {
+  /// The chunk-level half of every cell's backward pass: one GEMM per weight gradient over all
+  /// N = T·B rows, the two bias gradients, and ∂loss/∂input.
+  ///
+  /// - inputSide: (N, G) ∂loss/∂(x·W_ihᵀ + b_ih).   - hiddenSide: (N, G) ∂loss/∂(h·W_hhᵀ + b_hh):
+  ///   the same buffer as `inputSide` for LSTM and RNN, GRU's separate one for its n gate.
+  /// - input: the layer's input, (N, In) rows or the folded embedding.
+  /// - previousHidden: (N, H) h_0 … h_{T−1}.
+  /// - inputGradient: (N, In) out: ∂loss/∂input, or nil when not needed.
+  /// - gradients: accumulated into the layer's four tensors (and, for a folded input, into the
+  ///   embedding's: see ``FoldedEmbedding``).
+  func accumulateChunkGradients(
+    parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
+    rows N: Int, gateRows G: Int, inputSize: Int, hidden H: Int,
+    input: LayerInput, previousHidden: UnsafePointer<Float>,
+    inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
+    inputGradient: UnsafeMutablePointer<Float>?
+  ) {
+    let wIH = parameters.pointer(to: layout.slots[weightIH])
+    switch input {
+    case .rows(let x):
+      matmul(
+        transposeA: true, m: G, n: inputSize, k: N, a: inputSide, lda: G, b: x, ldb: inputSize,
+        beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
+      if let inputGradient {
+        matmul(m: N, n: inputSize, k: G, a: inputSide, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
+      }
+    case .folded(let f):
+      // ∂P: the gradient rows scattered onto their symbols' rows of the table.
+      f.table.update(repeating: 0, count: f.vocab * G)
+      Embedding.backward(outputGradient: inputSide, ids: f.ids, count: N, width: G, weightGradient: f.table)
+      let embedding = layout.slots[layout.embedding]
+      matmul(
+        transposeA: true, m: G, n: inputSize, k: f.vocab, a: f.table, lda: G, b: parameters.pointer(to: embedding),
+        ldb: inputSize, beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
+      matmul(
+        m: f.vocab, n: inputSize, k: G, a: f.table, lda: G, b: wIH, ldb: inputSize, beta: 1,
+        c: gradients.pointer(to: embedding), ldc: inputSize)
+    }
+    matmul(
+      transposeA: true, m: G, n: H, k: N, a: hiddenSide, lda: G, b: previousHidden, ldb: H,
+      beta: 1, c: gradients.pointer(to: layout.slots[weightHH]), ldc: H)
+    VectorOps.addColumnSums(of: inputSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasIH]))
+    VectorOps.addColumnSums(of: hiddenSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasHH]))
+  }
+}
