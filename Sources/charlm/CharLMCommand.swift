@@ -20,8 +20,9 @@ struct CharLMCommand: ParsableCommand {
     ]
   )
 
-  /// Entry point: make sure OpenBLAS runs its best kernels for this CPU, then parse and run.
+  /// Entry point: a closed pipe is an EPIPE, not a kill (see ``StandardStreams``); make sure OpenBLAS runs its best kernels for this CPU, then parse and run.
   static func main() {
+    StandardStreams.ignoreBrokenPipes()
     BLASCoreSelection.reexecIfMisdetected()
     main(nil)
   }

@@ -61,7 +61,7 @@ struct EncodeCommand: ParsableCommand {
         "file": corpus, "model": model, "output": output,
       ])
     } else {
-      print(line)
+      printLine(line)
     }
   }
 }

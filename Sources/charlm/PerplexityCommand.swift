@@ -61,7 +61,7 @@ struct PerplexityCommand: ParsableCommand {
         "unknown": encoded.unknownCount, "file": file, "model": model,
       ])
     } else {
-      print(line)
+      printLine(line)
     }
   }
 }

@@ -4,7 +4,7 @@ import Foundation
 
 /// Prints a line to standard error.
 func eprint(_ line: String) {
-  FileHandle.standardError.write(Data((line + "\n").utf8))
+  StandardStreams.writeError(line + "\n")
 }
 
 /// A duration such as `42s`, `3m05s` or `2h10m`.

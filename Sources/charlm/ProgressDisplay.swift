@@ -130,5 +130,5 @@ final class ProgressDisplay {
 
 /// Writes `text` to standard error as is.
 func writeStandardError(_ text: String) {
-  FileHandle.standardError.write(Data(text.utf8))
+  StandardStreams.writeError(text)
 }

@@ -137,14 +137,7 @@ final class StreamedOutput {
   }
 
   func flush() {
-    buffer.withUnsafeBufferPointer { p in
-      var offset = 0
-      while offset < p.count {
-        let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
-        if n <= 0 { break }
-        offset += n
-      }
-    }
+    buffer.withUnsafeBufferPointer { StandardStreams.writeOutput($0) }
     buffer.removeAll(keepingCapacity: true)
     lastFlush = .now
   }

@@ -240,8 +240,7 @@ struct TrainCommand: ParsableCommand {
   }
 }
 
-/// Prints `object` as one line of JSON on standard output.
+/// Prints `object` as one line of JSON on standard output (non-finite numbers as null).
 func printJSON(_ object: [String: Any]) {
-  let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-  print(String(decoding: data, as: UTF8.self))
+  printLine(JSONOutput.line(object))
 }
