@@ -53,6 +53,11 @@ extension Trainer {
     return (tensors, [Self.recordKey: json])
   }
 
+  /// The step a model file's training record reached, if it has one.
+  public static func savedStep(metadata: [String: String]) -> Int? {
+    metadata[recordKey].flatMap { try? JSONDecoder().decode(TrainingRecord.self, from: Data($0.utf8)).step }
+  }
+
   /// The options a model file's training record was trained with, if it has one.
   public static func savedOptions(metadata: [String: String]) -> TrainingOptions? {
     metadata[recordKey].flatMap { try? JSONDecoder().decode(TrainingRecord.self, from: Data($0.utf8)).options }

@@ -35,6 +35,9 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
   var resume = false
 
+  @Flag(help: "Start a new run even though --model already holds a model (it is replaced at the first save).")
+  var overwrite = false
+
   @Flag(help: "Print one JSON summary object as the last line of standard output.")
   var json = false
 
@@ -49,6 +52,9 @@ struct TrainCommand: ParsableCommand {
     if let threads, threads < 1 || threads > 1024 {
       throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
     }
+    if resume && overwrite {
+      throw ValidationError("--resume continues the model and --overwrite replaces it; give one of them")
+    }
     if resume && architecture.anyGiven {
       throw ValidationError("--resume continues the saved model; drop --cell/--embedding-size/--hidden-size/--layers")
     }
@@ -56,7 +62,11 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-    try checkModelPathIsWritable()
+    try ModelPathPolicy.checkWritable(model)
+    try RunLock.acquire(forModel: model)
+    try ModelPathPolicy.checkExisting(
+      model, intent: resume ? .resume : overwrite ? .overwrite : .fresh,
+      sidecars: reporting.noMetrics ? [] : [MetricsLog.path(forModel: model)])
     let bytes = try TextInput.read(corpus, what: "corpus")
 
     // Tokenizer, model and trainer: new, or restored from the model file.
@@ -65,10 +75,6 @@ struct TrainCommand: ParsableCommand {
     let saved: LoadedModel?
     var options = TrainingOptions()
     if resume {
-      guard FileManager.default.fileExists(atPath: model) else {
-        throw CLIFailure(
-          "--resume: \(model) does not exist; check the path, or train without --resume to start a new run")
-      }
       let loaded = try LoadedModel(path: model)
       guard let savedOptions = Trainer.savedOptions(metadata: loaded.file.extraMetadata) else {
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")
@@ -162,23 +168,6 @@ struct TrainCommand: ParsableCommand {
     report(summary, trainer: trainer)
     if summary.stopReason == .interrupted {
       throw CLIFailure("interrupted at step \(summary.steps); saved \(model) — continue with --resume")
-    }
-  }
-
-  /// Fails before any training when the model file could never be written (a directory, or a
-  /// missing or read-only directory), instead of losing the run at its first save.
-  func checkModelPathIsWritable() throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue {
-      throw CLIFailure("--model \(model) is a directory; give the path of the model file to write")
-    }
-    let parent = (model as NSString).deletingLastPathComponent
-    let directory = parent.isEmpty ? "." : parent
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw CLIFailure("--model \(model): the directory \(directory) does not exist; create it first")
-    }
-    guard access(directory, W_OK) == 0 else {
-      throw CLIFailure("--model \(model): the directory \(directory) is not writable; check its permissions")
     }
   }
 
