@@ -54,6 +54,7 @@ struct PerplexityCommand: ParsableCommand {
       let examples = encoded.unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
       line += "; \(encoded.unknownCount) unknown symbols (\(examples.joined(separator: ", ")))"
     }
+    line = ControlCharacters.escaped(line)
     if json {
       eprint(line)
       printJSON([

@@ -97,6 +97,13 @@ import Testing
     Mutation(name: "vocabulary not a JSON array", mentions: ["invalid tokenizer"]) { _, archive in
       edited(archive) { $0.metadata["charlm.vocab"] = "\"abc\"" }
     },
+    // Control characters from the file are escaped: one error is one line, no terminal escapes.
+    Mutation(name: "charlm.format_version \"1\\0\"", mentions: ["format version 1\\0"]) { _, archive in
+      edited(archive) { $0.metadata["charlm.format_version"] = "1\0" }
+    },
+    Mutation(name: "a tensor name with ESC and a newline", mentions: ["x\\u{1B}[2J\\nevil"]) { _, archive in
+      edited(archive) { $0.tensors["x\u{1B}[2J\nevil"] = TensorData(shape: [1], values: [0]) }
+    },
     Mutation(name: "unknown tokenizer unit", mentions: ["invalid tokenizer"]) { _, archive in
       edited(archive) { $0.metadata["charlm.tokenizer"] = #"{"unit":"word","normalization":"nfc","unknown_id":null}"# }
     },
@@ -146,5 +153,16 @@ import Testing
     let result = try CLIRunner.run(["train", corpus, "--model", damaged, "--resume", "--steps", "10"])
     let line = expectOneLineError(result, mentions: ["cannot resume", "train.parameters", "NaN"])
     print("[hostile model] NaN in train.parameters (--resume) | exit \(result.status) | \(line)")
+  }
+}
+
+/// Control characters in user-given names reach error lines escaped (one error, one line).
+@Suite struct EscapedMessageTests {
+  @Test(arguments: ["corpus\nwith newline.txt", "bell\u{07}and\u{1B}[31mred.txt"])
+  func aPathWithControlCharactersStaysOneLine(name: String) throws {
+    let dir = try ScratchDirectory("escaped")
+    let result = try CLIRunner.run(["train", dir.path(name), "--model", dir.path("m.safetensors")] + tinyModel)
+    let line = expectOneLineError(result, mentions: ["corpus"])
+    #expect(!line.unicodeScalars.contains { $0.value < 0x20 }, "raw control character in \(line.debugDescription)")
   }
 }
