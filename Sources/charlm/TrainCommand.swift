@@ -142,7 +142,8 @@ struct TrainCommand: ParsableCommand {
       reporting.noMetrics
       ? nil
       : try MetricsLog(
-        path: MetricsLog.path(forModel: model), append: resume, interval: reporting.progressInterval,
+        path: MetricsLog.path(forModel: model), append: resume, keepingThrough: trainer.step,
+        interval: reporting.progressInterval,
         totalSteps: options.steps, symbolsPerStep: trainer.symbolsPerStep)
     // Symbol counts of the whole corpus for `charlm info` (a resumed run keeps the first run's).
     let symbolCounts =
@@ -155,6 +156,7 @@ struct TrainCommand: ParsableCommand {
         config: config, parameters: trainer.parametersToSave, tokenizerJSON: tokenizer.settingsJSON(),
         vocabularyJSON: tokenizer.vocabularyJSON(), trainingTensors: tensors, extraMetadata: metadata
       ).write(to: model)
+      progress.saved()
     }
     let summary = try userFacing {
       try trainer.run(
