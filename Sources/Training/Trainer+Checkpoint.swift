@@ -4,7 +4,9 @@ import Modeling
 
 /// What a resumed run needs besides the model's own tensors, stored in the model file as
 /// tensors `train.parameters`, `train.adam.m`, `train.adam.v` (flat, parameter layout),
-/// `train.state.h`, `train.state.c` (L, B, H), and this record as `charlm.train` metadata.
+/// `train.state.h`, `train.state.c` (L, B, H), `train.best_parameters` (flat; only when the
+/// file's weights are a provisional best, see ``Trainer/provisionalBestLoss``), and this record
+/// as `charlm.train` metadata. Non-finite losses are written as the strings "nan", "inf", "-inf".
 struct TrainingRecord: Codable, Equatable {
   var step: Int
   var adamStep: Int
@@ -29,6 +31,25 @@ struct TrainingRecord: Codable, Equatable {
   }
 }
 
+extension TrainingRecord {
+  /// Sorted keys (reproducible bytes); non-finite losses as strings, never a crash.
+  static var encoder: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return encoder
+  }
+
+  /// Reads what ``encoder`` writes.
+  static var decoder: JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return decoder
+  }
+}
+
 extension Trainer {
   /// Metadata key of the training record.
   public static let recordKey = "charlm.train"
@@ -36,31 +57,39 @@ extension Trainer {
   /// The training state to store beside the model: tensors and metadata.
   public func checkpointContents() -> (tensors: [String: TensorData], metadata: [String: String]) {
     let (L, B, H) = (carried.layers, carried.batch, carried.hidden)
-    let tensors: [String: TensorData] = [
+    var tensors: [String: TensorData] = [
       "train.parameters": TensorData(shape: [model.parameters.count], values: model.parameters.array),
       "train.adam.m": TensorData(shape: [optimizer.firstMoment.count], values: optimizer.firstMoment.array),
       "train.adam.v": TensorData(shape: [optimizer.secondMoment.count], values: optimizer.secondMoment.array),
       "train.state.h": TensorData(shape: [L, B, H], values: carried.h.array),
       "train.state.c": TensorData(shape: [L, B, H], values: carried.c.array),
     ]
+    if provisionalBestLoss != nil && bestValidationLoss != nil {
+      tensors[Self.bestParametersTensor] = TensorData(shape: [bestParameters.count], values: bestParameters.array)
+    }
+    // The time limit belongs to one invocation, not to the run (a split run must save the
+    // same bytes as an uninterrupted one).
+    var runOptions = options
+    runOptions.maxTime = nil
     let record = TrainingRecord(
       step: step, adamStep: optimizer.step, currentLearningRate: optimizer.learningRate,
       consecutiveFailures: consecutiveFailures, generator: generator.stateWords.map { String($0) },
-      bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: options)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let json = String(decoding: try! encoder.encode(record), as: UTF8.self)
+      bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: runOptions)
+    let json = String(decoding: try! TrainingRecord.encoder.encode(record), as: UTF8.self)
     return (tensors, [Self.recordKey: json])
   }
 
+  /// The tensor of the grid's best parameters when the file's weights are a provisional best.
+  static let bestParametersTensor = "train.best_parameters"
+
   /// The step a model file's training record reached, if it has one.
   public static func savedStep(metadata: [String: String]) -> Int? {
-    metadata[recordKey].flatMap { try? JSONDecoder().decode(TrainingRecord.self, from: Data($0.utf8)).step }
+    metadata[recordKey].flatMap { try? TrainingRecord.decoder.decode(TrainingRecord.self, from: Data($0.utf8)).step }
   }
 
   /// The options a model file's training record was trained with, if it has one.
   public static func savedOptions(metadata: [String: String]) -> TrainingOptions? {
-    metadata[recordKey].flatMap { try? JSONDecoder().decode(TrainingRecord.self, from: Data($0.utf8)).options }
+    metadata[recordKey].flatMap { try? TrainingRecord.decoder.decode(TrainingRecord.self, from: Data($0.utf8)).options }
   }
 
   /// Restores the state saved by ``checkpointContents()``; the model's current parameters are
@@ -70,7 +99,7 @@ extension Trainer {
     throws(TrainingError)
   {
     guard let json = metadata[Self.recordKey],
-      let record = try? JSONDecoder().decode(TrainingRecord.self, from: Data(json.utf8))
+      let record = try? TrainingRecord.decoder.decode(TrainingRecord.self, from: Data(json.utf8))
     else { throw .resumeMismatch("the model file has no training state (it was not written by charlm train)") }
     guard record.options.batchSize == options.batchSize, record.options.seqLength == options.seqLength,
       record.options.valFraction == options.valFraction
@@ -100,7 +129,11 @@ extension Trainer {
       throw .resumeMismatch("its training state (train.parameters) holds NaN or infinite values")
     }
     lastGoodParameters.copy(from: model.parameters)
-    bestParameters.copy(from: best)
+    if tensors[Self.bestParametersTensor] != nil {
+      try load(Self.bestParametersTensor, into: bestParameters, shape: [P])
+    } else {
+      bestParameters.copy(from: best)
+    }
     step = record.step
     optimizer.restore(step: record.adamStep)
     optimizer.learningRate = record.currentLearningRate

@@ -6,13 +6,16 @@ import Testing
 
 /// Trainer behaviour that the CLI relies on: what is saved, and how a too-short corpus is reported.
 @Suite struct TrainerTests {
-  static func trainer(symbols: Int = 200, validation: Int? = 40, batch: Int = 2, steps: Int = 4) throws -> Trainer {
+  static func trainer(
+    symbols: Int = 200, validation: Int? = 40, batch: Int = 2, steps: Int = 4, evalEvery: Int = 200
+  ) throws -> Trainer {
     var rng = SeededGenerator(seed: 3)
     let model = LanguageModel(
       config: ModelConfig(vocabSize: 5, embeddingSize: 3, hiddenSize: 4, layers: 1), generator: &rng)
     var options = TrainingOptions()
     options.batchSize = batch
     options.seqLength = steps
+    options.evalEvery = evalEvery
     let ids = TokenIDs.narrow((0..<symbols).map { UInt16($0 % 5) })
     return try Trainer(
       model: model, train: ids, validation: validation.map { .narrow((0..<$0).map { UInt16($0 % 5) }) },
@@ -21,11 +24,28 @@ import Testing
 
   @Test("before the first validation, the file gets the current weights, not the initial ones")
   func savesCurrentWeightsBeforeValidation() throws {
-    let t = try Self.trainer()
+    let t = try Self.trainer(evalEvery: 3)
     for _ in 0..<3 { t.trainStep() }
     #expect(t.parametersToSave === t.model.parameters)
     t.validate()
     #expect(t.parametersToSave === t.bestParameters)
+  }
+
+  @Test("a validation off the eval grid is a provisional best: saved, but not what a resume continues from")
+  func offGridValidationIsProvisional() throws {
+    let t = try Self.trainer(evalEvery: 2)
+    for _ in 0..<2 { t.trainStep() }
+    let onGrid = try #require(t.validate())
+    #expect(t.bestValidationLoss == onGrid.loss && t.provisionalBestLoss == nil)
+    t.trainStep()  // step 3: off the grid
+    let offGrid = try #require(t.validate())
+    #expect(t.bestValidationLoss == onGrid.loss, "the grid's best changed")
+    if offGrid.improved {
+      #expect(t.provisionalBestLoss == offGrid.loss && t.parametersToSave === t.model.parameters)
+      #expect(t.checkpointContents().tensors["train.best_parameters"] != nil)
+    } else {
+      #expect(t.provisionalBestLoss == nil && t.parametersToSave === t.bestParameters)
+    }
   }
 
   @Test("a corpus shorter than one chunk names a batch size and a length that each work alone")
