@@ -18,6 +18,8 @@ struct TrainingRecord: Codable, Equatable {
   var bestValidationLoss: Double?
   var lastValidationLoss: Double?
   var options: TrainingOptions
+  /// The text trained on (absent in files written before it was recorded).
+  var text: TextFingerprint?
 
   enum CodingKeys: String, CodingKey {
     case step
@@ -28,6 +30,7 @@ struct TrainingRecord: Codable, Equatable {
     case bestValidationLoss = "best_val_loss"
     case lastValidationLoss = "last_val_loss"
     case options
+    case text
   }
 }
 
@@ -74,7 +77,8 @@ extension Trainer {
     let record = TrainingRecord(
       step: step, adamStep: optimizer.step, currentLearningRate: optimizer.learningRate,
       consecutiveFailures: consecutiveFailures, generator: generator.stateWords.map { String($0) },
-      bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: runOptions)
+      bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: runOptions,
+      text: textFingerprint)
     let json = String(decoding: try! TrainingRecord.encoder.encode(record), as: UTF8.self)
     return (tensors, [Self.recordKey: json])
   }
@@ -98,16 +102,18 @@ extension Trainer {
   public func restore(tensors: [String: TensorData], metadata: [String: String], best: FloatBuffer)
     throws(TrainingError)
   {
-    guard let json = metadata[Self.recordKey],
-      let record = try? TrainingRecord.decoder.decode(TrainingRecord.self, from: Data(json.utf8))
-    else { throw .resumeMismatch("the model file has no training state (it was not written by charlm train)") }
+    guard let record = try TrainingRecord.read(metadata: metadata) else {
+      throw .resumeMismatch("the model file has no training state (it was not written by charlm train)")
+    }
     guard record.options.batchSize == options.batchSize, record.options.seqLength == options.seqLength,
       record.options.valFraction == options.valFraction
     else {
       throw .resumeMismatch(
         "the file was trained with --batch-size \(record.options.batchSize) --seq-length \(record.options.seqLength) "
-          + "--val-fraction \(record.options.valFraction)")
+          + "--val-fraction \(record.options.valFraction), this run asks for --batch-size \(options.batchSize) "
+          + "--seq-length \(options.seqLength) --val-fraction \(options.valFraction)")
     }
+    try record.checkText(textFingerprint)
     let words = record.generator.compactMap(UInt64.init)
     guard words.count == 4, words.contains(where: { $0 != 0 }) else {
       throw .resumeMismatch("its random state is invalid")

@@ -34,6 +34,9 @@ public final class Trainer {
   public internal(set) var provisionalBestLoss: Double?
   /// Random state for anything stochastic during training (saved for exact resume).
   public internal(set) var generator: SeededGenerator
+  /// The training text's fingerprint, recorded in the checkpoint and checked by ``restore``
+  /// (set by the caller, which reads the text; nil: not recorded, not checked).
+  public var textFingerprint: TextFingerprint?
 
   let trainIDs: TokenIDs
   let validationIDs: TokenIDs?

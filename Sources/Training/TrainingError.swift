@@ -6,6 +6,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
   case validationTooShort(symbols: Int, batch: Int)
   /// A resume state does not fit this model or these options.
   case resumeMismatch(String)
+  /// A model file's training record (`charlm.train`) has a field out of range.
+  case invalidRecord(field: String, value: String, allowed: String)
+  /// A resume on a text other than the one the model was trained on.
+  case otherText(saved: TextFingerprint, given: TextFingerprint)
   /// The loss or gradient stayed non-finite.
   case diverged(step: Int)
 
@@ -27,6 +31,12 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
         + "raise --val-fraction, lower --batch-size, or use --val-fraction 0 to skip validation"
     case .resumeMismatch(let why):
       return "cannot resume: \(why); start a new run without --resume or use the same settings"
+    case .invalidRecord(let field, let value, let allowed):
+      return "the model file's training record (charlm.train) has \(field) \(value), but it must be \(allowed); "
+        + "the file was edited or damaged — resume from another copy, or start anew with --init-from"
+    case .otherText(let saved, let given):
+      return "cannot resume: the model was trained on another text (\(saved)) than this corpus (\(given)); "
+        + "give the same corpus, or continue on this text with --init-from <model> (a new run from its weights)"
     case .diverged(let step):
       return "training diverged at step \(step): the loss is not finite; lower --learning-rate or --clip and retry"
     }

@@ -51,8 +51,7 @@ struct PerplexityCommand: ParsableCommand {
     var line =
       "\(file): \(scored) symbols scored, \(fmt(natsPerChar, 4)) nats/char, \(fmt(bits, 4)) bits/char, perplexity \(fmt(perplexity, 3))"
     if encoded.unknownCount > 0 {
-      let examples = encoded.unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
-      line += "; \(encoded.unknownCount) unknown symbols (\(examples.joined(separator: ", ")))"
+      line += "; \(encoded.unknownCount) unknown symbols (\(UnknownSymbols.examples(encoded.unknownSymbols)))"
     }
     line = ControlCharacters.escaped(line)
     if json {

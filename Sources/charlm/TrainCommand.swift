@@ -38,6 +38,13 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Start a new run even though --model already holds a model (it is replaced at the first save).")
   var overwrite = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Start from the weights and vocabulary of this model, to train on new text: a fresh optimizer, step count and metrics log.",
+      valueName: "model"),
+    completion: .file())
+  var initFrom: String?
+
   @Flag(help: "Print one JSON summary object as the last line of standard output.")
   var json = false
 
@@ -55,8 +62,8 @@ struct TrainCommand: ParsableCommand {
     if resume && overwrite {
       throw ValidationError("--resume continues the model and --overwrite replaces it; give one of them")
     }
-    if resume && architecture.anyGiven {
-      throw ValidationError("--resume continues the saved model; drop --cell/--embedding-size/--hidden-size/--layers")
+    if resume && initFrom != nil {
+      throw ValidationError("--resume continues --model itself; --init-from starts a new run from another model")
     }
   }
 
@@ -68,6 +75,7 @@ struct TrainCommand: ParsableCommand {
       model, intent: resume ? .resume : overwrite ? .overwrite : .fresh,
       sidecars: reporting.noMetrics ? [] : [MetricsLog.path(forModel: model)])
     let bytes = try TextInput.read(corpus, what: "corpus")
+    let fingerprint = TextFingerprint(of: bytes)
 
     // Tokenizer, model and trainer: new, or restored from the model file.
     let tokenizer: Tokenizer
@@ -76,6 +84,8 @@ struct TrainCommand: ParsableCommand {
     var options = TrainingOptions()
     if resume {
       let loaded = try LoadedModel(path: model)
+      try architecture.checkMatches(loaded.file.config, of: model)
+      try userFacing { try Trainer.checkRecord(metadata: loaded.file.extraMetadata, text: fingerprint) }
       guard let savedOptions = Trainer.savedOptions(metadata: loaded.file.extraMetadata) else {
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")
       }
@@ -84,6 +94,14 @@ struct TrainCommand: ParsableCommand {
       options = savedOptions
       options.maxTime = nil
       languageModel = LanguageModel(config: loaded.file.config, parameters: loaded.file.parameters.clone())
+    } else if let initFrom {
+      // Weights and vocabulary from another model; everything else starts afresh.
+      let source = try LoadedModel(path: initFrom)
+      try architecture.checkMatches(source.file.config, of: initFrom)
+      saved = nil
+      tokenizer = source.tokenizer
+      options.seed = schedule.seed ?? options.seed
+      languageModel = LanguageModel(config: source.file.config, parameters: source.file.parameters.clone())
     } else {
       saved = nil
       let prepared = try userFacing {
@@ -107,6 +125,7 @@ struct TrainCommand: ParsableCommand {
     let trainer = try userFacing {
       try Trainer(model: languageModel, train: trainIDs, validation: validationIDs, options: options)
     }
+    trainer.textFingerprint = fingerprint
     if let saved {
       try userFacing {
         try trainer.restore(
@@ -130,7 +149,8 @@ struct TrainCommand: ParsableCommand {
             ? " dropout \(options.dropout)\(config.layers == 1 ? " (no effect with one layer)" : "")" : "") + ", "
           + "\(languageModel.layout.totalCount) parameters; T=\(options.seqLength) B=\(options.batchSize) "
           + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(blasDescription())"
-          + (resume ? "; resuming at step \(trainer.step)" : ""))
+          + (resume ? "; resuming at step \(trainer.step)" : "")
+          + (initFrom.map { "; starting from the weights of \($0)" } ?? ""))
     }
 
     Interrupts.install()
@@ -179,17 +199,19 @@ struct TrainCommand: ParsableCommand {
       let prepared = try tokenizer.prepare(bytes, source: corpus)
       let ids: TokenIDs
       let unknown: Int
+      let unknownSymbols: [String: Int]
       if tokenizer.idsFit(in: UInt16.self) {
         let encoded = try tokenizer.encode(prepared, as: UInt16.self)
-        (ids, unknown) = (.narrow(encoded.ids), encoded.unknownCount)
+        (ids, unknown, unknownSymbols) = (.narrow(encoded.ids), encoded.unknownCount, encoded.unknownSymbols)
       } else {
         let encoded = try tokenizer.encode(prepared, as: UInt32.self)
-        (ids, unknown) = (.wide(encoded.ids), encoded.unknownCount)
+        (ids, unknown, unknownSymbols) = (.wide(encoded.ids), encoded.unknownCount, encoded.unknownSymbols)
       }
       if unknown > 0 && !quiet {
         eprint(
-          resume
+          resume || initFrom != nil
             ? "charlm: \(unknown) symbols of \(corpus) are not in the model's vocabulary"
+              + " (\(UnknownSymbols.examples(unknownSymbols)))"
               + (tokenizer.unknownID != nil ? "; they train as the unknown symbol" : "; they are left out")
             : "charlm: \(unknown) occurrences of rare symbols (--min-count/--max-vocab) train as the unknown symbol")
       }

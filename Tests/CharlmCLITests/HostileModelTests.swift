@@ -138,6 +138,40 @@ import Testing
     }
   }
 
+  /// A doctored training record: every field is range-checked when read; `train --resume`
+  /// refuses with one line naming the field (on b402d5a: crashes, or training uphill).
+  @Test(arguments: [
+    ("batch_size", "0"), ("seq_length", "-3"), ("val_fraction", "1.5"), ("learning_rate", "-0.002"),
+    ("clip", "-1"), ("steps", "0"), ("dropout", "1"), ("eval_every", "-1"),
+  ])
+  func doctoredRecordOptionIsRefused(field: String, value: String) throws {
+    let (dir, corpus, model) = try Self.good.get()
+    let bytes = try Self.edited(try SafeTensorsArchive.read(from: model)) {
+      let json = try #require($0.metadata["charlm.train"])
+      var record = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+      var options = try #require(record["options"] as? [String: Any])
+      options[field] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+      record["options"] = options
+      $0.metadata["charlm.train"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+    }
+    let doctored = try dir.write("record-\(field).safetensors", bytes: bytes)
+    let result = try CLIRunner.run(["train", corpus, "--model", doctored, "--resume", "--steps", "10"])
+    expectOneLineError(result, mentions: ["options.\(field) \(value)", "charlm.train"])
+  }
+
+  @Test func doctoredRecordStepIsRefused() throws {
+    let (dir, corpus, model) = try Self.good.get()
+    let bytes = try Self.edited(try SafeTensorsArchive.read(from: model)) {
+      let json = try #require($0.metadata["charlm.train"])
+      var record = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+      record["step"] = -5
+      $0.metadata["charlm.train"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+    }
+    let doctored = try dir.write("record-step.safetensors", bytes: bytes)
+    let result = try CLIRunner.run(["train", corpus, "--model", doctored, "--resume", "--steps", "10"])
+    expectOneLineError(result, mentions: ["has step -5"])
+  }
+
   /// NaN in the resume state only (`train.parameters`): the model still samples, but a resume
   /// refuses with one line instead of training on NaN.
   @Test func nanResumeStateIsRefused() throws {
