@@ -45,7 +45,12 @@ struct PerplexityCommand: ParsableCommand {
     }
     let ids: TokenIDs = .wide(encoded.ids)
     let (nats, scored) = Evaluation.score(model: loaded.model, ids: ids, skippedTargets: encoded.omittedBefore)
-    let natsPerChar = nats / Double(max(scored, 1))
+    guard scored > 0 else {
+      throw CLIFailure(
+        "no symbol of \(file) can be scored: each of its \(encoded.ids.count) known symbols follows one the model "
+          + "does not know (\(encoded.unknownCount) unknown); give a text in the model's vocabulary")
+    }
+    let natsPerChar = nats / Double(scored)
     let bits = natsPerChar / log(2)
     let perplexity = exp(natsPerChar)
     var line =
