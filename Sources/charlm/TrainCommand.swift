@@ -113,10 +113,14 @@ struct TrainCommand: ParsableCommand {
       }
       options.seed = schedule.seed ?? options.seed
       let config = architecture.config(vocabSize: tokenizer.count)
+      var planned = options
+      schedule.apply(to: &planned, resuming: false)
+      try MemoryBudget.check(config: config, options: planned, corpusBytes: bytes.count)
       var generator = SeededGenerator(seed: options.seed)
       languageModel = LanguageModel(config: config, generator: &generator)
     }
     schedule.apply(to: &options, resuming: resume)
+    try MemoryBudget.check(config: languageModel.config, options: options, corpusBytes: bytes.count)
 
     let ids = try encode(bytes, with: tokenizer)
     let validationCount = Int((Double(ids.count) * options.valFraction).rounded(.down))

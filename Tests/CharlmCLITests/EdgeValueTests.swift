@@ -85,3 +85,18 @@ import Testing
     #expect(line == #"{"a":null,"b":[null,1],"c":{"d":null},"e":2.5}"#)
   }
 }
+
+/// Sizes inside the flag ranges but beyond memory are refused before allocating, with the
+/// estimate and what the machine has (b402d5a died in `Fatal error: out of memory`).
+@Suite struct MemoryEstimateTests {
+  @Test(arguments: [["--hidden-size", "65536"], ["--hidden-size", "4096", "--layers", "64"]])
+  func aRunBeyondMemoryIsRefused(sizes: [String]) throws {
+    let dir = try ScratchDirectory("memory")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let model = dir.path("m.safetensors")
+    let result = try CLIRunner.run(["train", corpus, "--model", model, "--threads", "1"] + sizes, timeout: 30)
+    let line = expectOneLineError(result, mentions: ["needs about", "GiB", "MemAvailable", "--hidden-size"])
+    print("[memory] \(sizes.joined(separator: " ")): \(line)")
+    #expect(!FileManager.default.fileExists(atPath: model))
+  }
+}

@@ -1,7 +1,7 @@
 import Kernels
-import Modeling
 import Testing
 
+@testable import Modeling
 @testable import Training
 
 /// Trainer behaviour that the CLI relies on: what is saved, and how a too-short corpus is reported.
@@ -78,5 +78,16 @@ import Testing
   @Test func millionAs() {
     let digest = TextFingerprint(of: [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)).sha256
     #expect(digest == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  }
+}
+
+/// The parameter count behind the memory estimate equals the layout's, for every cell.
+@Suite struct TrainingMemoryTests {
+  @Test(arguments: [CellKind.lstm, .gru, .rnn])
+  func parameterCountMatchesTheLayout(cell: CellKind) {
+    for layers in [1, 3] {
+      let config = ModelConfig(cell: cell, vocabSize: 11, embeddingSize: 5, hiddenSize: 7, layers: layers)
+      #expect(ParameterLayout.estimatedCount(config: config) == Double(ParameterLayout(config: config).totalCount))
+    }
   }
 }
