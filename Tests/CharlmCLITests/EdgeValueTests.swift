@@ -7,14 +7,7 @@ import Testing
 /// Values at the edges of what the flags and files allow: each gives a result or one clear
 /// error line, never a crash or a silent wrong answer (each case crashed or misled on b402d5a).
 @Suite struct EdgeValueTests {
-  nonisolated(unsafe) static let trained: Result<(dir: ScratchDirectory, corpus: String, model: String), any Error> =
-    Result {
-      let dir = try ScratchDirectory("edge-values")
-      let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      let model = dir.path("m.safetensors")
-      try train(corpus, model: model, steps: 5)
-      return (dir, corpus, model)
-    }
+  nonisolated(unsafe) static let trained = trainShared("edge-values", steps: 5)
 
   /// Every known symbol follows an unknown one: nothing can be scored (was "perplexity 1.000").
   @Test func perplexityWithNothingToScoreIsAnError() throws {

@@ -111,14 +111,7 @@ import Testing
 
   /// One trained model shared by every case (trained once, lazily; read-only afterwards, so
   /// sharing it across concurrently running cases is safe).
-  nonisolated(unsafe) static let good: Result<(dir: ScratchDirectory, corpus: String, model: String), any Error> =
-    Result {
-      let dir = try ScratchDirectory("hostile-models")
-      let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      let model = dir.path("good.safetensors")
-      try train(corpus, model: model, steps: 3)
-      return (dir, corpus, model)
-    }
+  nonisolated(unsafe) static let good = trainShared("hostile-models", steps: 3)
 
   @Test(arguments: mutations)
   func damagedFileFailsWithOneLine(_ mutation: Mutation) throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// Runs `charlm` under `/bin/bash -c script`, for what `Foundation.Process` cannot set up: a
 /// closed descriptor (`2>&-`), a pipe whose reader goes away (`| head -c 1`). In the script, `$C`
-/// is the charlm executable; `status` lines written by the script name exit statuses.
+/// is the charlm executable.
 enum ShellRunner {
   /// Runs `script` in `directory` (its working directory) and returns what it printed.
   static func run(_ script: String, in directory: ScratchDirectory, timeout: Double = 60) throws -> CLIResult {
@@ -12,20 +12,25 @@ enum ShellRunner {
     process.executableURL = URL(fileURLWithPath: "/bin/bash")
     process.arguments = ["-c", "C='\(charlm)'; " + script]
     process.currentDirectoryURL = directory.url
-    let out = directory.path(".shell-stdout")
-    let err = directory.path(".shell-stderr")
-    _ = FileManager.default.createFile(atPath: out, contents: nil)
-    _ = FileManager.default.createFile(atPath: err, contents: nil)
-    let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-    let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+    return try capture(process, timeout: timeout)
+  }
+
+  /// Runs a configured `process` with standard output and error captured through files (so a
+  /// chatty process never blocks on a full pipe), terminating it after `timeout` seconds.
+  static func capture(_ process: Process, timeout: Double) throws -> CLIResult {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charlm-capture-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let (outURL, errURL) = (dir.appendingPathComponent("out"), dir.appendingPathComponent("err"))
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let (out, err) = (try FileHandle(forWritingTo: outURL), try FileHandle(forWritingTo: errURL))
     defer {
-      try? outHandle.close()
-      try? errHandle.close()
-      try? FileManager.default.removeItem(atPath: out)
-      try? FileManager.default.removeItem(atPath: err)
+      try? out.close()
+      try? err.close()
     }
-    process.standardOutput = outHandle
-    process.standardError = errHandle
+    process.standardOutput = out
+    process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
     let deadline = Date().addingTimeInterval(timeout)
@@ -34,7 +39,6 @@ enum ShellRunner {
     process.waitUntilExit()
     return CLIResult(
       status: process.terminationStatus, uncaughtSignal: process.terminationReason == .uncaughtSignal,
-      stdoutData: (try? Data(contentsOf: URL(fileURLWithPath: out))) ?? Data(),
-      stderrData: (try? Data(contentsOf: URL(fileURLWithPath: err))) ?? Data())
+      stdoutData: (try? Data(contentsOf: outURL)) ?? Data(), stderrData: (try? Data(contentsOf: errURL)) ?? Data())
   }
 }
