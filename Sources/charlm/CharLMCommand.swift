@@ -20,10 +20,12 @@ struct CharLMCommand: ParsableCommand {
     ]
   )
 
-  /// Entry point: a closed pipe is an EPIPE, not a kill (see ``StandardStreams``); make sure
+  /// Entry point: a closed standard descriptor stays closed to writes and a closed pipe is an
+  /// EPIPE, not a kill (see ``StandardStreams``); make sure
   /// OpenBLAS runs its best kernels for this CPU; then parse (an empty `--name=` is an empty
   /// value, see ``AttachedValues``) and run.
   static func main() {
+    StandardStreams.reserveClosedDescriptors()
     StandardStreams.ignoreBrokenPipes()
     BLASCoreSelection.reexecIfMisdetected()
     main(AttachedValues.splitEmpty(Array(CommandLine.arguments.dropFirst())))

@@ -15,6 +15,20 @@
 enum StandardStreams {
   nonisolated(unsafe) private static var standardErrorFailed = false
 
+  /// Puts a read-only placeholder on each of descriptors 0, 1 and 2 that was closed (`>&-`):
+  /// else the first file charlm opens (a model, the metrics log) would get that number, and
+  /// standard output would be written into it. Writes to the placeholder fail (EBADF), as they
+  /// would on the closed descriptor; reads give end of input.
+  static func reserveClosedDescriptors() {
+    for descriptor: Int32 in 0...2 where fcntl(descriptor, F_GETFD) == -1 && errno == EBADF {
+      let placeholder = open("/dev/null", O_RDONLY)
+      if placeholder >= 0 && placeholder != descriptor {
+        dup2(placeholder, descriptor)
+        close(placeholder)
+      }
+    }
+  }
+
   /// Makes a write to a pipe without a reader fail with EPIPE instead of killing the process.
   static func ignoreBrokenPipes() {
     signal(SIGPIPE, SIG_IGN)

@@ -57,7 +57,21 @@ import Testing
     try train(corpus, model: dir.path("m.safetensors"))
     let result = try ShellRunner.run("\"$C\" \(arguments.joined(separator: " ")) >&-", in: dir)
     #expect(!result.uncaughtSignal && result.status == 1, "\(result)")
-    #expect(result.stderrLines.last?.hasPrefix("Error: cannot write to standard output") == true, "\(result)")
+    #expect(
+      result.stderrLines.last == "Error: cannot write to standard output: Bad file descriptor", "\(result)")
+  }
+
+  /// `train --json >&-`: the summary is not written into a file charlm opened on descriptor 1
+  /// (the metrics log, the model), and the closed output is reported.
+  @Test func closedStandardOutputNeverReceivesAFile() throws {
+    let dir = try ScratchDirectory("stdout-closed-train")
+    try dir.write("corpus.txt", text: Corpus.text())
+    let flags = (tinyModel + ["--steps", "5", "--json", "--quiet"]).joined(separator: " ")
+    let result = try ShellRunner.run("\"$C\" train corpus.txt --model m.safetensors \(flags) >&-", in: dir)
+    #expect(result.status == 1 && result.stderr.contains("Bad file descriptor"), "\(result)")
+    let log = try String(contentsOfFile: dir.path("m.safetensors.metrics.jsonl"), encoding: .utf8)
+    #expect(!log.contains("stop_reason"), "the JSON summary went into the metrics log")
+    try runOK(["info", dir.path("m.safetensors")])
   }
 
   /// SIGINT, SIGTERM and SIGHUP (a closed terminal) all stop training with a save (SIGHUP
