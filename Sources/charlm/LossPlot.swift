@@ -71,7 +71,10 @@ struct LossPlot {
     height - bottom - (bits - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * (height - top - bottom)
   }
 
-  /// The SVG document.
+  /// How every plot's SVG text begins (what `plot --output` recognizes as its own file).
+  static let prefix = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\""
+
+  /// The SVG document (it starts with ``prefix``).
   func svg() -> String {
     let (plotRight, plotBottom) = (width - right, height - bottom)
     var out = """

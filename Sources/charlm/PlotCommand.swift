@@ -32,6 +32,8 @@ struct PlotCommand: ParsableCommand {
       throw CLIFailure("\(metrics) holds no loss between 0 and 10^6 bits/char; give a log written by charlm train")
     }
     let destination = output ?? (metrics.hasSuffix(".jsonl") ? String(metrics.dropLast(6)) : metrics) + ".svg"
+    try OutputPathPolicy.check(
+      destination, flag: "--output", kind: "charlm plot", signature: Array(LossPlot.prefix.utf8))
     do {
       try Data(plot.svg().utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
     } catch {

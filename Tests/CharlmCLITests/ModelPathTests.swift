@@ -122,3 +122,30 @@ import Testing
     try runOK(["train", corpus, "--model", model, "--resume", "--steps", "1000001", "--max-time", "0.5", "--quiet"])
   }
 }
+
+/// The other outputs (`encode --output`, `plot --output`) never replace a file that is not
+/// theirs either: the corpus, a text file or a FIFO is refused; their own kind is replaced.
+@Suite struct OutputPathTests {
+  nonisolated(unsafe) static let trained = trainShared("output-paths", steps: 3)
+
+  @Test(arguments: ["encode", "plot"])
+  func otherOutputsRefuseForeignFiles(command: String) throws {
+    let (dir, corpus, model) = try Self.trained.get()
+    let fifo = dir.path("\(command)-pipe")
+    _ = mkfifo(fifo, 0o600)
+    let notes = try dir.write("\(command)-notes.txt", text: "mine\n")
+    func run(_ output: String) throws -> CLIResult {
+      command == "encode"
+        ? try CLIRunner.run(["encode", corpus, "--model", model, "--output", output])
+        : try CLIRunner.run(["plot", model + ".metrics.jsonl", "--output", output])
+    }
+    for target in [corpus, notes, fifo] {
+      expectOneLineError(try run(target), mentions: ["--output", "refusing to replace it"])
+    }
+    #expect(try String(contentsOfFile: notes, encoding: .utf8) == "mine\n")
+    let own = dir.path("\(command)-own.out")
+    _ = try run(own)
+    let again = try run(own)
+    #expect(again.succeeded, "its own output is not replaced: \(again)")
+  }
+}
