@@ -54,6 +54,7 @@ struct EncodeCommand: ParsableCommand {
         "; \(unknown) unknown symbols (\(UnknownSymbols.examples(unknownSymbols)))"
         + (tokenizer.unknownID != nil ? " written as the unknown id" : " left out")
     }
+    line = ControlCharacters.escaped(line)
     if json {
       eprint(line)
       printJSON([
