@@ -23,6 +23,15 @@ enum RunLock {
     return (parent.isEmpty ? "" : parent + "/") + ".\(name).lock"
   }
 
+  /// Fails, naming the holder, when another process holds the lock of the model at `modelPath`;
+  /// creates nothing (so a run refused for another reason leaves no lock file behind).
+  static func checkNotHeld(forModel modelPath: String) throws {
+    let fd = open(path(forModel: modelPath), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 { throw inUse(modelPath, holder: readPID(fd)) }
+  }
+
   /// Takes the lock of the model at `modelPath` for the rest of the process.
   /// - Throws: ``CLIFailure`` naming the holder's pid when another process holds it.
   static func acquire(forModel modelPath: String) throws {
@@ -38,16 +47,21 @@ enum RunLock {
       )
     }
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-      let holder = readPID(fd).map { " (pid \($0))" } ?? ""
+      let holder = readPID(fd)
       close(fd)
-      throw CLIFailure(
-        "--model \(modelPath) is in use by another charlm train\(holder); wait for it to finish, or stop it first"
-      )
+      throw inUse(modelPath, holder: holder)
     }
     let text = Array("\(getpid())\n".utf8)
     _ = ftruncate(fd, 0)
     _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
     held.append(fd)
+  }
+
+  /// The error for a model another run holds.
+  private static func inUse(_ modelPath: String, holder: Int32?) -> CLIFailure {
+    CLIFailure(
+      "--model \(modelPath) is in use by another charlm train\(holder.map { " (pid \($0))" } ?? ""); "
+        + "wait for it to finish, or stop it first")
   }
 
   /// The pid written in a lock file, if it holds one.

@@ -69,11 +69,18 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     Parallelism.setThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    // Checked before the lock (a refused path gets no lock file beside it; a run in progress is
+    // named first) and again under it (another run may have written the model in between).
+    let checkPath = {
+      try ModelPathPolicy.checkExisting(
+        model, intent: resume ? .resume : overwrite ? .overwrite : .fresh,
+        sidecars: reporting.noMetrics ? [] : [MetricsLog.path(forModel: model)])
+    }
     try ModelPathPolicy.checkWritable(model)
+    try RunLock.checkNotHeld(forModel: model)
+    try checkPath()
     try RunLock.acquire(forModel: model)
-    try ModelPathPolicy.checkExisting(
-      model, intent: resume ? .resume : overwrite ? .overwrite : .fresh,
-      sidecars: reporting.noMetrics ? [] : [MetricsLog.path(forModel: model)])
+    try checkPath()
     let bytes = try TextInput.read(corpus, what: "corpus")
     let fingerprint = TextFingerprint(of: bytes)
 

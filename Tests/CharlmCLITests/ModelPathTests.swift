@@ -62,6 +62,8 @@ import Testing
       #expect(Self.fingerprint(model) == before, "\(occupant) changed")
     }
     #expect(try String(contentsOfFile: corpus, encoding: .utf8) == Corpus.text(), "the corpus changed")
+    let strays = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".lock") }
+    #expect(strays.isEmpty, "a refused run left \(strays)")
   }
 
   /// An empty file (as `mktemp` makes) holds nothing to lose: training writes the model there.
