@@ -22,8 +22,9 @@ public struct ModelShape: Sendable, Equatable {
 }
 
 /// A training run on a text, new or resumed: the corpus (prepared once), the split, and the
-/// ``Trainer``; ``run(saveTo:extraMetadata:onEvent:shouldStop:)`` trains and writes the model
-/// file at every checkpoint.
+/// ``Trainer``; ``run(saveTo:extraMetadata:onEvent:onSaved:shouldStop:)`` trains and writes the
+/// model file at every checkpoint. The training record keeps the text's fingerprint, and a
+/// resume on another text is refused.
 public final class TextTrainer {
   /// The text's ids and their tokenizer.
   public let corpus: TrainingCorpus
@@ -34,20 +35,31 @@ public final class TextTrainer {
 
   /// A new run: a vocabulary built from `text`, a model of `shape` initialized from
   /// `options.seed`. Throws ``TokenizationError`` or ``TrainingError``.
-  public init(
+  public convenience init(
     text: [UInt8], source: String = "the text", shape: ModelShape = ModelShape(), unit: SymbolUnit = .grapheme,
     minCount: Int = 1, maxVocab: Int? = nil, options: TrainingOptions
   ) throws {
-    corpus = try TrainingCorpus(bytes: text, source: source, unit: unit, minCount: minCount, maxVocab: maxVocab)
+    let corpus = try TrainingCorpus(
+      bytes: text, source: source, unit: unit, minCount: minCount, maxVocab: maxVocab)
     var generator = SeededGenerator(seed: options.seed)
     let model = LanguageModel(config: shape.config(vocabSize: corpus.tokenizer.count), generator: &generator)
+    try self.init(corpus: corpus, model: model, options: options)
+  }
+
+  /// A new run of `model` on `corpus` (whose tokenizer must be the model's): a model of a shape
+  /// just initialized, or another model's weights to continue on new text (`--init-from`).
+  public init(corpus: TrainingCorpus, model: LanguageModel, options: TrainingOptions) throws(TrainingError) {
+    precondition(corpus.tokenizer.count == model.config.vocabSize, "the corpus's tokenizer is not the model's")
+    self.corpus = corpus
     (train, validation) = corpus.split(validationFraction: options.valFraction)
     trainer = try Trainer(model: model, train: train, validation: validation, options: options)
+    trainer.textFingerprint = corpus.fingerprint
   }
 
   /// Continues the run saved in `saved` (its `record`, read once by the caller) on `text`, in
-  /// the saved tokenizer. `options` are the record's with the changes the caller allows (see
-  /// ``Trainer/init(resuming:record:train:validation:options:learningRate:)``).
+  /// the saved tokenizer; refused when the record names another text. `options` are the
+  /// record's with the changes the caller allows (see
+  /// ``Trainer/init(resuming:record:train:validation:options:text:learningRate:)``).
   public init(
     resuming saved: LoadedModel, record: TrainingRecord, text: [UInt8], source: String = "the text",
     options: TrainingOptions, learningRate: Float? = nil
@@ -56,7 +68,7 @@ public final class TextTrainer {
     (train, validation) = corpus.split(validationFraction: options.valFraction)
     trainer = try Trainer(
       resuming: saved.file, record: record, train: train, validation: validation, options: options,
-      learningRate: learningRate)
+      text: corpus.fingerprint, learningRate: learningRate)
   }
 
   /// The model file of the run as it stands: the parameters to keep, the tokenizer, the
@@ -71,13 +83,18 @@ public final class TextTrainer {
   }
 
   /// Trains up to `options.steps` (see ``Trainer/run(shouldStop:checkpoint:onEvent:)``),
-  /// writing the model file to `path` atomically at every checkpoint.
+  /// writing the model file to `path` atomically at every checkpoint; `onSaved` runs after each
+  /// write has been renamed into place (not when it failed).
   public func run(
     saveTo path: String, extraMetadata: [String: String] = [:], onEvent: (TrainingEvent) -> Void = { _ in },
-    shouldStop: () -> Bool = { false }
+    onSaved: () -> Void = {}, shouldStop: () -> Bool = { false }
   ) throws -> TrainingSummary {
     try trainer.run(
-      shouldStop: shouldStop, checkpoint: { try modelFile(extraMetadata: extraMetadata).write(to: path) },
+      shouldStop: shouldStop,
+      checkpoint: {
+        try modelFile(extraMetadata: extraMetadata).write(to: path)
+        onSaved()
+      },
       onEvent: onEvent)
   }
 }

@@ -7,32 +7,46 @@ extension Trainer {
   /// The training state to store beside the model: tensors and metadata.
   public func checkpointContents() -> (tensors: [String: TensorData], metadata: [String: String]) {
     let (L, B, H) = (carried.layers, carried.batch, carried.hidden)
-    let tensors: [String: TensorData] = [
+    var tensors: [String: TensorData] = [
       "train.parameters": TensorData(shape: [model.parameters.count], values: model.parameters.array),
       "train.adam.m": TensorData(shape: [optimizer.firstMoment.count], values: optimizer.firstMoment.array),
       "train.adam.v": TensorData(shape: [optimizer.secondMoment.count], values: optimizer.secondMoment.array),
       "train.state.h": TensorData(shape: [L, B, H], values: carried.h.array),
       "train.state.c": TensorData(shape: [L, B, H], values: carried.c.array),
     ]
+    if provisionalBestLoss != nil && bestValidationLoss != nil {
+      tensors[Self.bestParametersTensor] = TensorData(shape: [bestParameters.count], values: bestParameters.array)
+    }
+    // The time limit belongs to one invocation, not to the run (a split run must save the
+    // same bytes as an uninterrupted one).
+    var runOptions = options
+    runOptions.maxTime = nil
     let record = TrainingRecord(
       step: step, adamStep: optimizer.step, currentLearningRate: optimizer.learningRate,
       consecutiveFailures: consecutiveFailures, generator: generator.stateWords.map { String($0) },
-      bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: options)
+      bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: runOptions,
+      text: textFingerprint)
     return (tensors, [MetadataKey.trainingRecord: record.json])
   }
 
+  /// The tensor of the grid's best parameters when the file's weights are a provisional best
+  /// (see ``Trainer/provisionalBestLoss``).
+  static let bestParametersTensor = "train.best_parameters"
+
   /// A trainer that continues the run saved in `file` (its training `record`, read once by the
-  /// caller with ``TrainingRecord/init(metadata:)``) on the given splits. `options` are the
+  /// caller with ``TrainingRecord/read(metadata:)``) on the given splits of the text `text`
+  /// (refused when the record names another text). `options` are the
   /// record's, with any changes the caller allows (the data layout must stay); `learningRate`,
   /// when given, replaces the one in force (the loss guard may have lowered it).
   /// - Throws: ``TrainingError`` when the splits are too short or the state does not fit.
   public convenience init(
     resuming file: ModelFile, record: TrainingRecord, train: TokenIDs, validation: TokenIDs?,
-    options: TrainingOptions, learningRate: Float? = nil
+    options: TrainingOptions, text: TextFingerprint? = nil, learningRate: Float? = nil
   ) throws(TrainingError) {
     try self.init(
       model: LanguageModel(config: file.config, parameters: file.parameters.clone()), train: train,
       validation: validation, options: options)
+    textFingerprint = text
     try restore(record: record, tensors: file.trainingTensors, best: file.parameters)
     if let learningRate { setLearningRate(learningRate) }
   }
@@ -48,6 +62,7 @@ extension Trainer {
         savedBatch: record.options.batchSize, savedSteps: record.options.seqLength,
         savedValidationFraction: record.options.valFraction)
     }
+    try record.checkText(textFingerprint)
     let words = record.generator.compactMap(UInt64.init)
     guard words.count == 4, words.contains(where: { $0 != 0 }) else {
       throw .resumeMismatch("its random state is invalid")
@@ -69,7 +84,11 @@ extension Trainer {
       throw .resumeMismatch("its training state (train.parameters) holds NaN or infinite values")
     }
     lastGoodParameters.copy(from: model.parameters)
-    bestParameters.copy(from: best)
+    if tensors[Self.bestParametersTensor] != nil {
+      try load(Self.bestParametersTensor, into: bestParameters, shape: [P])
+    } else {
+      bestParameters.copy(from: best)
+    }
     step = record.step
     optimizer.restore(step: record.adamStep)
     optimizer.learningRate = record.currentLearningRate

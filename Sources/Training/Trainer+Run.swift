@@ -98,7 +98,7 @@ extension Trainer {
     }
     return TrainingSummary(
       steps: step, trainLoss: lastLoss, validationLoss: lastValidationLoss,
-      bestValidationLoss: bestValidationLoss,
+      bestValidationLoss: bestValidationLossSoFar,
       symbolsPerSecond: trainSeconds > 0 ? Double(trainedSteps * symbolsPerStep) / trainSeconds : 0,
       elapsedSeconds: seconds(clock.now - start), stopReason: reason)
   }

@@ -26,8 +26,17 @@ public final class Trainer {
   public internal(set) var bestValidationLoss: Double?
   /// Most recent validation loss, nats per symbol.
   public internal(set) var lastValidationLoss: Double?
+  /// The loss of a validation off the `evalEvery` grid (at the end of an invocation: `--steps`,
+  /// `--max-time`) that beat ``bestValidationLoss``. Such a validation never enters the run's
+  /// own history (an uninterrupted run would not have made it, and a resume must give the same
+  /// bytes): the file saves the current weights as its best, but ``bestValidationLoss`` and
+  /// ``bestParameters`` stay those of the grid, and are what a resume continues from.
+  public internal(set) var provisionalBestLoss: Double?
   /// Random state for anything stochastic during training (saved for exact resume).
   public internal(set) var generator: SeededGenerator
+  /// The training text's fingerprint, recorded in the checkpoint and checked by ``restore``
+  /// (set by the caller, which reads the text; nil: not recorded, not checked).
+  public var textFingerprint: TextFingerprint?
 
   let trainIDs: TokenIDs
   let validationIDs: TokenIDs?
@@ -146,20 +155,28 @@ public final class Trainer {
     guard let layout = validationLayout, let ids = validationIDs else { return nil }
     let loss = Evaluation.meanLoss(model: model, ids: ids, layout: layout, workspace: workspace)
     lastValidationLoss = loss
-    let improved = bestValidationLoss.map { loss < $0 } ?? true
-    if improved {
+    // A NaN or infinite loss is never the best (NaN would also stop every later comparison).
+    let improved = loss.isFinite && (bestValidationLoss.map { loss < $0 } ?? true)
+    let onGrid = options.evalEvery > 0 && step % options.evalEvery == 0
+    provisionalBestLoss = !onGrid && improved ? loss : nil
+    if onGrid && improved {
       bestValidationLoss = loss
       bestParameters.copy(from: model.parameters)
     }
     return (loss, improved)
   }
 
-  /// The parameters a model file should hold: the best by validation, or the current ones
-  /// when the run has no validation split.
+  /// The best validation loss this run has seen, a provisional one included (see
+  /// ``provisionalBestLoss``): the loss of the weights a model file saved now holds.
+  public var bestValidationLossSoFar: Double? { provisionalBestLoss ?? bestValidationLoss }
+
+  /// The parameters a model file should hold: the best by validation (a provisional best
+  /// included), or the current ones when the run has no validation split.
   /// (Before the first validation, e.g. after an early Ctrl-C, the current ones too: the
   /// initial weights are never worth keeping.)
   public var parametersToSave: FloatBuffer {
-    validationLayout == nil || bestValidationLoss == nil ? model.parameters : bestParameters
+    validationLayout == nil || bestValidationLoss == nil || provisionalBestLoss != nil
+      ? model.parameters : bestParameters
   }
 
   /// Sets the learning rate, e.g. a `--learning-rate` given on resume (which otherwise restores

@@ -11,6 +11,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
   case layoutMismatch(savedBatch: Int, savedSteps: Int, savedValidationFraction: Double)
   /// A resume state does not fit this model (the reason, in words).
   case resumeMismatch(String)
+  /// A model file's training record (`charlm.train`) has a field out of range.
+  case invalidRecord(field: String, value: String, allowed: String)
+  /// A resume on a text other than the one the model was trained on.
+  case otherText(saved: TextFingerprint, given: TextFingerprint)
   /// The loss or gradient stayed non-finite.
   case diverged(step: Int)
 
@@ -39,6 +43,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
         + "which a resume must keep"
     case .resumeMismatch(let why):
       return "cannot resume: \(why)"
+    case .invalidRecord(let field, let value, let allowed):
+      return "the model file's training record (charlm.train) has \(field) \(value), but it must be \(allowed)"
+    case .otherText(let saved, let given):
+      return "cannot resume: the model was trained on another text (\(saved)) than this one (\(given))"
     case .diverged(let step):
       return "training diverged at step \(step): the loss is not finite"
     }

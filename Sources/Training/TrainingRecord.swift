@@ -3,8 +3,10 @@ import Modeling
 
 /// What a resumed run needs besides the model's own tensors: this record, stored as
 /// ``MetadataKey/trainingRecord`` metadata, and the tensors `train.parameters`, `train.adam.m`,
-/// `train.adam.v` (flat, parameter layout), `train.state.h`, `train.state.c` (L, B, H). Read
-/// in one place, ``init(metadata:)``; `charlm info` shows it.
+/// `train.adam.v` (flat, parameter layout), `train.state.h`, `train.state.c` (L, B, H), and
+/// `train.best_parameters` (flat; only when the file's weights are a provisional best). Read in
+/// one place, ``read(metadata:)``, which range-checks every field; `charlm info` shows it.
+/// Non-finite losses are written as the strings "nan", "inf", "-inf".
 public struct TrainingRecord: Codable, Equatable, Sendable {
   /// Optimizer steps taken.
   public var step: Int
@@ -21,6 +23,8 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
   public var lastValidationLoss: Double?
   /// The run's options.
   public var options: TrainingOptions
+  /// The text trained on (absent in files written before it was recorded).
+  public var text: TextFingerprint?
 
   enum CodingKeys: String, CodingKey {
     case step
@@ -31,22 +35,38 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     case bestValidationLoss = "best_val_loss"
     case lastValidationLoss = "last_val_loss"
     case options
+    case text
   }
 
-  /// The metadata value: JSON with sorted keys, so files are byte-for-byte reproducible.
+  /// The metadata value: JSON with sorted keys, so files are byte-for-byte reproducible;
+  /// non-finite losses as strings, never a crash.
   public var json: String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return String(decoding: try! encoder.encode(self), as: UTF8.self)
   }
 }
 
 extension TrainingRecord {
-  /// The record a model file's metadata carries, or nil when it has none (or an unreadable one).
+  /// The record a model file's metadata carries, checked (``checked()``); nil when it has none.
+  /// - Throws: ``TrainingError/invalidRecord(field:value:allowed:)`` when it is there but
+  ///   unreadable or a field is out of range.
+  public static func read(metadata: [String: String]) throws(TrainingError) -> TrainingRecord? {
+    guard let json = metadata[MetadataKey.trainingRecord] else { return nil }
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+      positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    guard let record = try? decoder.decode(Self.self, from: Data(json.utf8)) else {
+      throw .invalidRecord(field: "the record", value: "unreadable", allowed: "a JSON object written by charlm train")
+    }
+    return try record.checked()
+  }
+
+  /// The record of ``read(metadata:)``, or nil when there is none or it does not pass its checks.
   public init?(metadata: [String: String]) {
-    guard let text = metadata[MetadataKey.trainingRecord],
-      let record = try? JSONDecoder().decode(Self.self, from: Data(text.utf8))
-    else { return nil }
+    guard let record = try? Self.read(metadata: metadata) else { return nil }
     self = record
   }
 }

@@ -20,9 +20,14 @@ struct CharLMCommand: ParsableCommand {
     ]
   )
 
-  /// Entry point: make sure OpenBLAS runs its best kernels for this CPU, then parse and run.
+  /// Entry point: a closed standard descriptor stays closed to writes and a closed pipe is an
+  /// EPIPE, not a kill (see ``StandardStreams``); make sure
+  /// OpenBLAS runs its best kernels for this CPU; then parse (an empty `--name=` is an empty
+  /// value, see ``AttachedValues``) and run.
   static func main() {
+    StandardStreams.reserveClosedDescriptors()
+    StandardStreams.ignoreBrokenPipes()
     BLASCoreSelection.reexecIfMisdetected()
-    main(nil)
+    main(AttachedValues.splitEmpty(Array(CommandLine.arguments.dropFirst())))
   }
 }

@@ -33,6 +33,7 @@ struct EncodeCommand: ParsableCommand {
   var json = false
 
   func run() throws {
+    try OutputPathPolicy.check(output, flag: "--output", kind: ".npy file", signature: [0x93] + Array("NUMPY".utf8))
     let loaded = try userFacing { try LoadedModel(path: model) }
     let bytes = try TextInput.read(corpus, what: "corpus")
     let tokenizer = loaded.tokenizer
@@ -51,11 +52,11 @@ struct EncodeCommand: ParsableCommand {
     var line =
       "\(corpus): \(count) ids (\(tokenizer.idsFit(in: UInt16.self) ? "uint16" : "uint32")) written to \(output)"
     if unknown > 0 {
-      let examples = unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
       line +=
-        "; \(unknown) unknown symbols (\(examples.joined(separator: ", ")))"
+        "; \(unknown) unknown symbols (\(UnknownSymbols.examples(unknownSymbols)))"
         + (tokenizer.unknownID != nil ? " written as the unknown id" : " left out")
     }
+    line = ControlCharacters.escaped(line)
     if json {
       eprint(line)
       printJSON([
@@ -63,7 +64,7 @@ struct EncodeCommand: ParsableCommand {
         "file": corpus, "model": model, "output": output,
       ])
     } else {
-      print(line)
+      printLine(line)
     }
   }
 }

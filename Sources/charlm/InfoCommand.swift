@@ -33,7 +33,7 @@ struct InfoCommand: ParsableCommand {
     if json {
       printJSON(Self.infoObject(loaded, path: model))
     } else {
-      print(Self.infoText(loaded, path: model), terminator: "")
+      StandardStreams.writeOutput(Self.infoText(loaded, path: model))
     }
   }
 

@@ -26,14 +26,20 @@ struct LossPlot {
     // Validation lines carry the training loss of their step too: the last step of a run that
     // hit --max-time is often logged only there.
     train = Self.monotone(records.compactMap { r in r.trainLoss.map { (r.step, $0 / log2) } })
+      .filter { Self.plausibleBits.contains($0.bits) }
     validation = Self.monotone(
-      records.compactMap { r in r.event == "validation" ? r.valLoss.map { (r.step, $0 / log2) } : nil })
+      records.compactMap { r in r.event == "validation" ? r.valLoss.map { (r.step, $0 / log2) } : nil }
+    ).filter { Self.plausibleBits.contains($0.bits) }
     let all = (train + validation).filter { $0.bits.isFinite }
     let steps = all.map { Double($0.step) }
     let bits = all.map(\.bits)
     (xDomain, xTick) = Self.niceAxis(min(0, steps.min() ?? 0), steps.max() ?? 1)
     (yDomain, yTick) = Self.niceAxis(bits.min() ?? 0, bits.max() ?? 1)
   }
+
+  /// Losses drawn, bits/char: a log edited by hand can hold ±1e308, whose axis range overflows
+  /// to infinity; no real loss is negative or near a million bits per character.
+  static let plausibleBits = 0.0...1e6
 
   /// Keeps, for each record, only if no later record has a smaller or equal step.
   static func monotone(_ points: [(step: Int, bits: Double)]) -> [(step: Int, bits: Double)] {
@@ -65,7 +71,10 @@ struct LossPlot {
     height - bottom - (bits - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * (height - top - bottom)
   }
 
-  /// The SVG document.
+  /// How every plot's SVG text begins (what `plot --output` recognizes as its own file).
+  static let prefix = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\""
+
+  /// The SVG document (it starts with ``prefix``).
   func svg() -> String {
     let (plotRight, plotBottom) = (width - right, height - bottom)
     var out = """

@@ -58,10 +58,13 @@ final class MetricsLog {
   private var failed = false
 
   /// Opens the log: appends when `append` (a resumed run), else starts it afresh.
+  /// - keepingThrough: when appending, the step the model file holds: lines of later steps
+  ///   (logged by a run killed before its next save, and about to be trained again) and a
+  ///   torn last line are cut off first, so the log never repeats or contradicts the model.
   /// - clock: seconds since the run started (tests pass a fake one).
   /// - Throws: ``CLIFailure`` when the file cannot be created or opened.
   init(
-    path: String, append: Bool, interval: Double, totalSteps: Int, symbolsPerStep: Int,
+    path: String, append: Bool, keepingThrough: Int? = nil, interval: Double, totalSteps: Int, symbolsPerStep: Int,
     clock: @escaping () -> Double = MetricsLog.secondsSinceStart()
   ) throws {
     self.path = path
@@ -80,7 +83,28 @@ final class MetricsLog {
       throw CLIFailure("cannot open the metrics log \(path) for writing; check its permissions, or pass --no-metrics")
     }
     self.handle = handle
+    if append, let keepingThrough {
+      try? handle.truncate(atOffset: UInt64(Self.lengthOfLines(in: path, throughStep: keepingThrough)))
+    }
     _ = try? handle.seekToEnd()
+  }
+
+  /// The length of the longest start of the log at `path` made of whole records of steps up to
+  /// `step` (blank lines included).
+  static func lengthOfLines(in path: String, throughStep step: Int) -> Int {
+    guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+    let decoder = JSONDecoder()
+    var kept = 0
+    var start = data.startIndex
+    while let newline = data[start...].firstIndex(of: UInt8(ascii: "\n")) {
+      let line = data[start..<newline]
+      if !line.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) {
+        guard let record = try? decoder.decode(MetricsRecord.self, from: line), record.step <= step else { break }
+      }
+      start = newline + 1
+      kept = start - data.startIndex
+    }
+    return kept
   }
 
   deinit { try? handle.close() }
@@ -133,6 +157,8 @@ final class MetricsLog {
     var record = record
     if let l = record.trainLoss, !l.isFinite { record.trainLoss = nil }
     if let g = record.gradNorm, !g.isFinite { record.gradNorm = nil }
+    if let v = record.valLoss, !v.isFinite { record.valLoss = nil }
+    if !record.learningRate.isFinite { record.learningRate = 0 }
     // Short numbers: time to the millisecond, throughput to 0.1 symbol/s.
     record.time = (record.time * 1000).rounded() / 1000
     record.charsPerSecond = record.charsPerSecond.map { ($0 * 10).rounded() / 10 }

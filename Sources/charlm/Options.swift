@@ -8,7 +8,8 @@ import Training
 // value even when it starts with "-", so `--temperature -1` is rejected by validate() with its
 // range instead of as "Missing value for '--temperature'".
 
-/// The model's shape (new runs only). Unset values take the defaults in the help text.
+/// The model's shape. Unset values take the defaults in the help text; with --resume or
+/// --init-from, given values must equal the model's (``checkMatches(_:of:)``).
 struct ArchitectureOptions: ParsableArguments {
   @Option(help: "Recurrent cell: lstm (default), gru or rnn (tanh); PyTorch's nn.LSTM / nn.GRU / nn.RNN layout.")
   var cell: CellKind?
@@ -18,8 +19,6 @@ struct ArchitectureOptions: ParsableArguments {
   var hiddenSize: Int?
   @Option(parsing: .unconditional, help: "Stacked recurrent layers L (default 1).")
   var layers: Int?
-
-  var anyGiven: Bool { cell != nil || embeddingSize != nil || hiddenSize != nil || layers != nil }
 
   /// The shape these flags describe; unset values take ``ModelShape``'s defaults (those above).
   var shape: ModelShape {

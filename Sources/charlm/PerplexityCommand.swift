@@ -36,15 +36,20 @@ struct PerplexityCommand: ParsableCommand {
     guard score.knownSymbols >= 2 else {
       throw CLIFailure("\(file) has \(score.knownSymbols) known symbol(s); perplexity needs at least 2")
     }
+    guard score.symbols > 0 else {
+      throw CLIFailure(
+        "no symbol of \(file) can be scored: each of its \(score.knownSymbols) known symbols follows one the model "
+          + "does not know (\(score.unknownCount) unknown); give a text in the model's vocabulary")
+    }
     let (scored, natsPerChar, bits, perplexity) = (
       score.symbols, score.natsPerSymbol, score.bitsPerSymbol, score.perplexity
     )
     var line =
       "\(file): \(scored) symbols scored, \(fmt(natsPerChar, 4)) nats/char, \(fmt(bits, 4)) bits/char, perplexity \(fmt(perplexity, 3))"
     if score.unknownCount > 0 {
-      let examples = score.unknownSymbols.sorted { $0.value > $1.value }.prefix(5).map { "\"\($0.key)\"" }
-      line += "; \(score.unknownCount) unknown symbols (\(examples.joined(separator: ", ")))"
+      line += "; \(score.unknownCount) unknown symbols (\(UnknownSymbols.examples(score.unknownSymbols)))"
     }
+    line = ControlCharacters.escaped(line)
     if json {
       eprint(line)
       printJSON([
@@ -52,7 +57,7 @@ struct PerplexityCommand: ParsableCommand {
         "unknown": score.unknownCount, "file": file, "model": model,
       ])
     } else {
-      print(line)
+      printLine(line)
     }
   }
 }

@@ -28,7 +28,12 @@ struct PlotCommand: ParsableCommand {
     }
     let name = (metrics as NSString).lastPathComponent
     let plot = LossPlot(records: records, title: title ?? "Loss — \(name)")
+    guard !plot.train.isEmpty || !plot.validation.isEmpty else {
+      throw CLIFailure("\(metrics) holds no loss between 0 and 10^6 bits/char; give a log written by charlm train")
+    }
     let destination = output ?? (metrics.hasSuffix(".jsonl") ? String(metrics.dropLast(6)) : metrics) + ".svg"
+    try OutputPathPolicy.check(
+      destination, flag: "--output", kind: "charlm plot", signature: Array(LossPlot.prefix.utf8))
     do {
       try Data(plot.svg().utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
     } catch {

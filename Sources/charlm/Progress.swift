@@ -2,9 +2,9 @@ import Foundation
 
 // Small formatting helpers shared by the commands; training progress is ProgressDisplay.swift.
 
-/// Prints a line to standard error.
+/// Prints a line to standard error (best effort), control characters in it escaped.
 func eprint(_ line: String) {
-  FileHandle.standardError.write(Data((line + "\n").utf8))
+  StandardStreams.writeError(ControlCharacters.escaped(line) + "\n")
 }
 
 /// A duration such as `42s`, `3m05s` or `2h10m`.

@@ -51,6 +51,9 @@ final class ProgressDisplay {
   private var lastValidationBits: Double?
   /// True while a live line is on screen without its newline.
   private var liveLineOpen = false
+  /// The latest validation's line, held until its checkpoint is written (``saved()``), so
+  /// "saved" is printed only once the model file is really there.
+  private var pendingValidation: (text: String, improved: Bool)?
 
   /// - write: receives the text exactly as it should appear (lines end in `\n`; live redraws
   ///   start with `\r`); the default writes to standard error.
@@ -91,10 +94,24 @@ final class ProgressDisplay {
       }
     case .validation(let step, let loss, let improved):
       lastValidationBits = loss / log(2)
-      line(
+      showValidation(saved: false)
+      pendingValidation = (
         "validation at step \(step): loss \(fmt(loss, 4)) nats, \(fmt(loss / log(2), 3)) bits/char, "
-          + "perplexity \(fmt(exp(loss), 2))" + (improved ? "  (best so far; saved)" : ""))
+          + "perplexity \(fmt(exp(loss), 2))", improved
+      )
     }
+  }
+
+  /// The checkpoint after the latest validation was written: shows that validation's line.
+  func saved() {
+    showValidation(saved: true)
+  }
+
+  /// Prints the pending validation line, if any; a best one says whether it was saved.
+  private func showValidation(saved: Bool) {
+    guard let pending = pendingValidation else { return }
+    pendingValidation = nil
+    line(pending.text + (pending.improved ? (saved ? "  (best so far; saved)" : "  (best so far; not saved)") : ""))
   }
 
   /// Prints `text` as a line of its own, after finishing the live line if one is open.
@@ -104,10 +121,12 @@ final class ProgressDisplay {
     write(text + "\n")
   }
 
-  /// Ends the live line (keeps it on screen) so that the next output starts on a fresh line.
+  /// Ends the live line (keeps it on screen) so that the next output starts on a fresh line; a
+  /// validation line still pending (its save failed) is printed as not saved.
   func finishLine() {
     if liveLineOpen { write("\n") }
     liveLineOpen = false
+    showValidation(saved: false)
   }
 
   /// `step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 3m05s`
@@ -130,5 +149,5 @@ final class ProgressDisplay {
 
 /// Writes `text` to standard error as is.
 func writeStandardError(_ text: String) {
-  FileHandle.standardError.write(Data(text.utf8))
+  StandardStreams.writeError(text)
 }

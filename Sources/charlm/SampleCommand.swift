@@ -95,9 +95,12 @@ struct SampleCommand: ParsableCommand {
     // One symbol at a time: only matrix–vector products of large models are worth splitting.
     threads.apply()
     let loaded = try userFacing { try LoadedModel(path: model) }
+    // A temperature whose inverse overflows (below ~3e-39) is the greedy limit; a time limit
+    // beyond 10^9 s (31 years) is none (and would overflow the clock's nanoseconds).
+    let temperature = (1 / temperature).isFinite ? temperature : 0
     let session = SampleSession(
       loaded: loaded, options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), length: length,
-      stops: stop.map(unescapeStop), maxTime: maxTime)
+      stops: stop.map(unescapeStop), maxTime: maxTime.flatMap { $0 < 1e9 ? $0 : nil })
     let output = StreamedOutput()
     if interactive {
       // One prime per line of standard input; the continuation (not the prime) is printed.

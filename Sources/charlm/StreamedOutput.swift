@@ -12,14 +12,8 @@ final class StreamedOutput {
   }
 
   func flush() {
-    buffer.withUnsafeBufferPointer { p in
-      var offset = 0
-      while offset < p.count {
-        let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
-        if n <= 0 { break }
-        offset += n
-      }
-    }
+    // A failed write ends the command (StandardStreams: `Error:` and status 1, or quietly on EPIPE).
+    buffer.withUnsafeBufferPointer { StandardStreams.writeOutput($0) }
     buffer.removeAll(keepingCapacity: true)
     lastFlush = .now
   }

@@ -35,6 +35,16 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
   var resume = false
 
+  @Flag(help: "Start a new run even though --model already holds a model (it is replaced at the first save).")
+  var overwrite = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Start from the weights and vocabulary of this model, to train on new text: a fresh optimizer, step count and metrics log.",
+      valueName: "model"),
+    completion: .file())
+  var initFrom: String?
+
   @Flag(help: "Print one JSON summary object as the last line of standard output.")
   var json = false
 
@@ -46,32 +56,44 @@ struct TrainCommand: ParsableCommand {
     try schedule.validate()
     try vocabulary.validate()
     try reporting.validate()
-    if resume && architecture.anyGiven {
-      throw ValidationError("--resume continues the saved model; drop --cell/--embedding-size/--hidden-size/--layers")
+    if resume && overwrite {
+      throw ValidationError("--resume continues the model and --overwrite replaces it; give one of them")
+    }
+    if resume && initFrom != nil {
+      throw ValidationError("--resume continues --model itself; --init-from starts a new run from another model")
     }
   }
 
   func run() throws {
     threads.apply()
-    try checkModelPathIsWritable()
+    // Checked before the lock (a refused path gets no lock file beside it; a run in progress is
+    // named first) and again under it (another run may have written the model in between).
+    let checkPath = {
+      try ModelPathPolicy.checkExisting(
+        model, intent: resume ? .resume : overwrite ? .overwrite : .fresh,
+        sidecars: reporting.noMetrics ? [] : [MetricsLog.path(forModel: model)])
+    }
+    try ModelPathPolicy.checkWritable(model)
+    try RunLock.checkNotHeld(forModel: model)
+    try checkPath()
+    try RunLock.acquire(forModel: model)
+    try checkPath()
     let bytes = try TextInput.read(corpus, what: "corpus")
 
     // The run: new, or restored from the model file (its training record read once, here).
     let run: TextTrainer
     let saved: LoadedModel?
     if resume {
-      guard FileManager.default.fileExists(atPath: model) else {
-        throw CLIFailure(
-          "--resume: \(model) does not exist; check the path, or train without --resume to start a new run")
-      }
       let loaded = try userFacing { try LoadedModel(path: model) }
-      guard let record = TrainingRecord(metadata: loaded.file.extraMetadata) else {
+      try architecture.checkMatches(loaded.file.config, of: model)
+      guard let record = try userFacing({ try TrainingRecord.read(metadata: loaded.file.extraMetadata) }) else {
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")
       }
       saved = loaded
       var options = record.options
       options.maxTime = nil
       schedule.apply(to: &options, resuming: true)
+      try MemoryBudget.check(config: loaded.file.config, options: options, corpusBytes: bytes.count)
       run = try userFacing {
         try TextTrainer(
           resuming: loaded, record: record, text: bytes, source: corpus, options: options,
@@ -86,19 +108,35 @@ struct TrainCommand: ParsableCommand {
       var options = TrainingOptions()
       options.seed = schedule.seed ?? options.seed
       schedule.apply(to: &options, resuming: false)
-      run = try userFacing {
-        try TextTrainer(
-          text: bytes, source: corpus, shape: architecture.shape, unit: vocabulary.unit, minCount: vocabulary.minCount,
-          maxVocab: vocabulary.maxVocab, options: options)
+      // Weights and vocabulary from --init-from, or a new vocabulary and initial weights; the
+      // memory a run needs is checked before its model and workspace are allocated.
+      let source = try initFrom.map { path in try userFacing { try LoadedModel(path: path) } }
+      if let source, let initFrom { try architecture.checkMatches(source.file.config, of: initFrom) }
+      let prepared = try userFacing {
+        if let source { return try TrainingCorpus(bytes: bytes, source: corpus, tokenizer: source.tokenizer) }
+        return try TrainingCorpus(
+          bytes: bytes, source: corpus, unit: vocabulary.unit, minCount: vocabulary.minCount,
+          maxVocab: vocabulary.maxVocab)
       }
+      let config = source?.file.config ?? architecture.shape.config(vocabSize: prepared.tokenizer.count)
+      try MemoryBudget.check(config: config, options: options, corpusBytes: bytes.count)
+      let languageModel: LanguageModel
+      if let source {
+        languageModel = LanguageModel(config: config, parameters: source.file.parameters.clone())
+      } else {
+        var generator = SeededGenerator(seed: options.seed)
+        languageModel = LanguageModel(config: config, generator: &generator)
+      }
+      run = try userFacing { try TextTrainer(corpus: prepared, model: languageModel, options: options) }
     }
     let (trainer, tokenizer, ids) = (run.trainer, run.corpus.tokenizer, run.corpus.ids)
     let (options, languageModel) = (trainer.options, trainer.model)
     let validationCount = run.validation?.count ?? 0
     if run.corpus.unknownCount > 0 && !quiet {
       eprint(
-        resume
+        resume || initFrom != nil
           ? "charlm: \(run.corpus.unknownCount) symbols of \(corpus) are not in the model's vocabulary"
+            + " (\(UnknownSymbols.examples(run.corpus.unknownSymbols)))"
             + (tokenizer.unknownID != nil ? "; they train as the unknown symbol" : "; they are left out")
           : "charlm: \(run.corpus.unknownCount) occurrences of rare symbols (--min-count/--max-vocab) train as the unknown symbol"
       )
@@ -116,7 +154,8 @@ struct TrainCommand: ParsableCommand {
             ? " dropout \(options.dropout)\(config.layers == 1 ? " (no effect with one layer)" : "")" : "") + ", "
           + "\(languageModel.layout.totalCount) parameters; T=\(options.seqLength) B=\(options.batchSize) "
           + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(blasDescription())"
-          + (resume ? "; resuming at step \(trainer.step)" : ""))
+          + (resume ? "; resuming at step \(trainer.step)" : "")
+          + (initFrom.map { "; starting from the weights of \($0)" } ?? ""))
     }
 
     Interrupts.install()
@@ -128,7 +167,8 @@ struct TrainCommand: ParsableCommand {
       reporting.noMetrics
       ? nil
       : try MetricsLog(
-        path: MetricsLog.path(forModel: model), append: resume, interval: reporting.progressInterval,
+        path: MetricsLog.path(forModel: model), append: resume, keepingThrough: trainer.step,
+        interval: reporting.progressInterval,
         totalSteps: options.steps, symbolsPerStep: trainer.symbolsPerStep)
     // Symbol counts of the whole corpus for `charlm info` (a resumed run keeps the first run's).
     let symbolCounts =
@@ -140,29 +180,12 @@ struct TrainCommand: ParsableCommand {
         onEvent: { event in
           progress.handle(event)
           metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-        }, shouldStop: { Interrupts.requested })
+        }, onSaved: { progress.saved() }, shouldStop: { Interrupts.requested })
     }
     progress.finishLine()
     report(summary, trainer: trainer)
     if summary.stopReason == .interrupted {
       throw CLIFailure("interrupted at step \(summary.steps); saved \(model) — continue with --resume")
-    }
-  }
-
-  /// Fails before any training when the model file could never be written (a directory, or a
-  /// missing or read-only directory), instead of losing the run at its first save.
-  func checkModelPathIsWritable() throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue {
-      throw CLIFailure("--model \(model) is a directory; give the path of the model file to write")
-    }
-    let parent = (model as NSString).deletingLastPathComponent
-    let directory = parent.isEmpty ? "." : parent
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw CLIFailure("--model \(model): the directory \(directory) does not exist; create it first")
-    }
-    guard access(directory, W_OK) == 0 else {
-      throw CLIFailure("--model \(model): the directory \(directory) is not writable; check its permissions")
     }
   }
 

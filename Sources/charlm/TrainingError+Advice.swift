@@ -21,6 +21,10 @@ extension TrainingError {
         + "start a new run without --resume or use the same settings"
     case .resumeMismatch:
       return "\(self); start a new run without --resume or use the same settings"
+    case .invalidRecord:
+      return "\(self); the file was edited or damaged — resume from another copy, or start anew with --init-from"
+    case .otherText:
+      return "\(self); give the same corpus, or continue on this text with --init-from <model> (a new run from its weights)"
     case .diverged:
       return "\(self); lower --learning-rate or --clip and retry"
     }

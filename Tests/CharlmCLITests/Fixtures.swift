@@ -93,6 +93,20 @@ func train(
     sourceLocation: sourceLocation)
 }
 
+/// A tiny model trained in a directory of its own, shared by the cases of a suite that only read it.
+typealias SharedModel = (dir: ScratchDirectory, corpus: String, model: String)
+
+/// Trains a ``SharedModel`` for `steps` steps on ``Corpus/text(bytes:seed:)`` (call it once, from a `static let`).
+func trainShared(_ label: String, steps: Int) -> Result<SharedModel, any Error> {
+  Result {
+    let dir = try ScratchDirectory(label)
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let model = dir.path("m.safetensors")
+    try train(corpus, model: model, steps: steps)
+    return (dir, corpus, model)
+  }
+}
+
 /// Signs of a crash rather than a handled error.
 let crashMarkers = [
   "Fatal error", "Stack dump", "Current stack trace", "backtrace", "Segmentation fault", "💣", "Illegal instruction",

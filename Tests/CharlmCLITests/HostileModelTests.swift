@@ -98,6 +98,13 @@ import Testing
     Mutation(name: "vocabulary not a JSON array", mentions: ["invalid tokenizer"]) { _, archive in
       edited(archive) { $0.metadata["charlm.vocab"] = "\"abc\"" }
     },
+    // Control characters from the file are escaped: one error is one line, no terminal escapes.
+    Mutation(name: "charlm.format_version \"1\\0\"", mentions: ["format version 1\\0"]) { _, archive in
+      edited(archive) { $0.metadata["charlm.format_version"] = "1\0" }
+    },
+    Mutation(name: "a tensor name with ESC and a newline", mentions: ["x\\u{1B}[2J\\nevil"]) { _, archive in
+      edited(archive) { $0.tensors["x\u{1B}[2J\nevil"] = TensorData(shape: [1], values: [0]) }
+    },
     Mutation(name: "unknown tokenizer unit", mentions: ["invalid tokenizer"]) { _, archive in
       edited(archive) { $0.metadata["charlm.tokenizer"] = #"{"unit":"word","normalization":"nfc","unknown_id":null}"# }
     },
@@ -105,14 +112,7 @@ import Testing
 
   /// One trained model shared by every case (trained once, lazily; read-only afterwards, so
   /// sharing it across concurrently running cases is safe).
-  nonisolated(unsafe) static let good: Result<(dir: ScratchDirectory, corpus: String, model: String), any Error> =
-    Result {
-      let dir = try ScratchDirectory("hostile-models")
-      let corpus = try dir.write("corpus.txt", text: Corpus.text())
-      let model = dir.path("good.safetensors")
-      try train(corpus, model: model, steps: 3)
-      return (dir, corpus, model)
-    }
+  nonisolated(unsafe) static let good = trainShared("hostile-models", steps: 3)
 
   @Test(arguments: mutations)
   func damagedFileFailsWithOneLine(_ mutation: Mutation) throws {
@@ -132,6 +132,40 @@ import Testing
     }
   }
 
+  /// A doctored training record: every field is range-checked when read; `train --resume`
+  /// refuses with one line naming the field (on b402d5a: crashes, or training uphill).
+  @Test(arguments: [
+    ("batch_size", "0"), ("seq_length", "-3"), ("val_fraction", "1.5"), ("learning_rate", "-0.002"),
+    ("clip", "-1"), ("steps", "0"), ("dropout", "1"), ("eval_every", "-1"),
+  ])
+  func doctoredRecordOptionIsRefused(field: String, value: String) throws {
+    let (dir, corpus, model) = try Self.good.get()
+    let bytes = try Self.edited(try SafeTensorsArchive.read(from: model)) {
+      let json = try #require($0.metadata["charlm.train"])
+      var record = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+      var options = try #require(record["options"] as? [String: Any])
+      options[field] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+      record["options"] = options
+      $0.metadata["charlm.train"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+    }
+    let doctored = try dir.write("record-\(field).safetensors", bytes: bytes)
+    let result = try CLIRunner.run(["train", corpus, "--model", doctored, "--resume", "--steps", "10"])
+    expectOneLineError(result, mentions: ["options.\(field) \(value)", "charlm.train"])
+  }
+
+  @Test func doctoredRecordStepIsRefused() throws {
+    let (dir, corpus, model) = try Self.good.get()
+    let bytes = try Self.edited(try SafeTensorsArchive.read(from: model)) {
+      let json = try #require($0.metadata["charlm.train"])
+      var record = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+      record["step"] = -5
+      $0.metadata["charlm.train"] = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+    }
+    let doctored = try dir.write("record-step.safetensors", bytes: bytes)
+    let result = try CLIRunner.run(["train", corpus, "--model", doctored, "--resume", "--steps", "10"])
+    expectOneLineError(result, mentions: ["has step -5"])
+  }
+
   /// NaN in the resume state only (`train.parameters`): the model still samples, but a resume
   /// refuses with one line instead of training on NaN.
   @Test func nanResumeStateIsRefused() throws {
@@ -147,5 +181,16 @@ import Testing
     let result = try CLIRunner.run(["train", corpus, "--model", damaged, "--resume", "--steps", "10"])
     let line = expectOneLineError(result, mentions: ["cannot resume", "train.parameters", "NaN"])
     print("[hostile model] NaN in train.parameters (--resume) | exit \(result.status) | \(line)")
+  }
+}
+
+/// Control characters in user-given names reach error lines escaped (one error, one line).
+@Suite struct EscapedMessageTests {
+  @Test(arguments: ["corpus\nwith newline.txt", "bell\u{07}and\u{1B}[31mred.txt"])
+  func aPathWithControlCharactersStaysOneLine(name: String) throws {
+    let dir = try ScratchDirectory("escaped")
+    let result = try CLIRunner.run(["train", dir.path(name), "--model", dir.path("m.safetensors")] + tinyModel)
+    let line = expectOneLineError(result, mentions: ["corpus"])
+    #expect(!line.unicodeScalars.contains { $0.value < 0x20 }, "raw control character in \(line.debugDescription)")
   }
 }

@@ -27,7 +27,10 @@ import Testing
     let display = ProgressDisplay(
       totalSteps: 20, chunksPerEpoch: 5, symbolsPerStep: 1000, style: style, interval: interval,
       redrawInterval: 0.5, write: { text += $0 })
-    for event in events() { display.handle(event) }
+    for event in events() {
+      display.handle(event)
+      if case .validation = event { display.saved() }
+    }
     display.finishLine()
     return text
   }
@@ -58,6 +61,21 @@ import Testing
         "\u{1B}[K\nvalidation at step 10: loss 2.9000 nats, 4.184 bits/char, perplexity 18.17  (best so far; saved)\n"))
     #expect(text.hasSuffix("\n"))
     #expect(!text.contains("\n\n"))
+  }
+
+  @Test("a best validation says saved only once its save succeeded")
+  func savedOnlyAfterTheSave() {
+    var text = ""
+    let display = ProgressDisplay(
+      totalSteps: 20, chunksPerEpoch: 5, symbolsPerStep: 1000, style: .lines, write: { text += $0 })
+    display.handle(.validation(step: 10, loss: 2, improved: true))
+    #expect(text.isEmpty, "printed before the save: \(text)")
+    display.saved()
+    #expect(text.hasSuffix("(best so far; saved)\n"), "\(text)")
+    text = ""
+    display.handle(.validation(step: 20, loss: 1, improved: true))
+    display.finishLine()  // the save failed: the run ends without saved()
+    #expect(text.hasSuffix("(best so far; not saved)\n"), "\(text)")
   }
 
   @Test("with --max-time the time left is at most what remains of it")

@@ -121,29 +121,8 @@ enum PyTorch {
       environment["PYTHONPATH"] = root.appendingPathComponent("python").path
       process.environment = environment
     }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charlm-python-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let (outURL, errURL) = (dir.appendingPathComponent("out"), dir.appendingPathComponent("err"))
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let (out, err) = (try FileHandle(forWritingTo: outURL), try FileHandle(forWritingTo: errURL))
-    defer {
-      try? out.close()
-      try? err.close()
-    }
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(20_000) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-      String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-    )
+    let result = try ShellRunner.capture(process, timeout: timeout)
+    return (result.status, result.stdout, result.stderr)
   }
 
   /// Runs a charlm_torch command and requires it to succeed.

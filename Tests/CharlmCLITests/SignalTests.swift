@@ -14,7 +14,8 @@ import Testing
 /// the same directory (created with O_EXCL, flushed), renamed over the target. A process killed
 /// before the rename leaves that temporary file behind; it is never read (no reader looks at
 /// dot-files of that pattern), never reused (the name has the pid and 64 random bits), and the
-/// next successful write of the same model removes the stale ones whose process is gone.
+/// next successful write of the same model removes the stale ones whose process is gone. The
+/// run's lock file `.<name>.lock` stays (see RunLock).
 @Suite(.serialized) struct SignalTests {
   /// A model whose file takes a moment to write, so signals land inside saves as well as steps.
   static let flags = [
@@ -27,7 +28,8 @@ import Testing
   static func strayFiles(in dir: ScratchDirectory, model: String = "model.safetensors") throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: dir.url.path)
       .filter {
-        $0 != "corpus.txt" && $0 != model && $0 != "\(model).metrics.jsonl" && !$0.hasPrefix(".\(model).tmp-")
+        $0 != "corpus.txt" && $0 != model && $0 != "\(model).metrics.jsonl" && $0 != ".\(model).lock"
+          && !$0.hasPrefix(".\(model).tmp-")
       }
   }
 
@@ -113,7 +115,8 @@ import Testing
     // A stale temporary file from a dead process is removed by the next successful save.
     let stale = dir.path(".model.safetensors.tmp-999999999-deadbeef")
     _ = FileManager.default.createFile(atPath: stale, contents: Data([1, 2, 3]))
-    try runOK(["train", corpus, "--model", model] + Self.flags + ["--steps", "2", "--quiet"], timeout: 60)
+    try runOK(
+      ["train", corpus, "--model", model] + Self.flags + ["--steps", "2", "--quiet", "--overwrite"], timeout: 60)
     let left = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter {
       $0.hasPrefix(".model.safetensors.tmp-")
     }

@@ -41,10 +41,11 @@ import Testing
     lines = try records()
     #expect(lines.compactMap { $0["step"] as? Int }.suffix(3) == [9, 10, 10])
 
-    // A new run starts the log afresh; --no-metrics leaves it alone.
-    try runOK(["train", corpus, "--model", model] + tinyModel + ["--steps", "2", "--quiet"])
+    // A new run (--overwrite) starts the log afresh; --no-metrics leaves it alone.
+    try runOK(["train", corpus, "--model", model] + tinyModel + ["--steps", "2", "--quiet", "--overwrite"])
     #expect(try records().compactMap { $0["step"] as? Int } == [1, 2, 2])
-    try runOK(["train", corpus, "--model", model] + tinyModel + ["--steps", "3", "--quiet", "--no-metrics"])
+    try runOK(
+      ["train", corpus, "--model", model] + tinyModel + ["--steps", "3", "--quiet", "--no-metrics", "--overwrite"])
     #expect(try records().compactMap { $0["step"] as? Int } == [1, 2, 2])
   }
 }

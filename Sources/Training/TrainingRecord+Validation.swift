@@ -1,0 +1,40 @@
+import Foundation
+
+extension TrainingRecord {
+  /// The record with every field range-checked, as read from a file that may have been edited:
+  /// a batch size of 0, a negative step or a negative learning rate would crash or train uphill.
+  /// - Throws: ``TrainingError/invalidRecord(field:value:allowed:)`` naming the first bad field.
+  func checked() throws(TrainingError) -> TrainingRecord {
+    func require(_ ok: Bool, _ field: String, _ value: Any, _ allowed: String) throws(TrainingError) {
+      if !ok { throw .invalidRecord(field: field, value: "\(value)", allowed: allowed) }
+    }
+    let o = options
+    try require(step >= 0, "step", step, "0 or more")
+    try require(adamStep >= 0, "adam_step", adamStep, "0 or more")
+    try require(consecutiveFailures >= 0, "consecutive_failures", consecutiveFailures, "0 or more")
+    try require(
+      currentLearningRate > 0 && currentLearningRate.isFinite, "current_learning_rate", currentLearningRate,
+      "a positive finite number")
+    try require((1...100_000).contains(o.seqLength), "options.seq_length", o.seqLength, "1…100000")
+    try require((1...100_000).contains(o.batchSize), "options.batch_size", o.batchSize, "1…100000")
+    try require(
+      o.learningRate > 0 && o.learningRate.isFinite, "options.learning_rate", o.learningRate, "a positive finite number"
+    )
+    try require(o.clip > 0 && o.clip.isFinite, "options.clip", o.clip, "a positive finite number")
+    try require(o.steps >= 1, "options.steps", o.steps, "1 or more")
+    try require(o.valFraction >= 0 && o.valFraction < 1, "options.val_fraction", o.valFraction, "[0, 1)")
+    try require(o.evalEvery >= 0, "options.eval_every", o.evalEvery, "0 or more")
+    try require(o.dropout >= 0 && o.dropout < 1, "options.dropout", o.dropout, "[0, 1)")
+    if let t = text {
+      try require(t.bytes >= 0, "text.bytes", t.bytes, "0 or more")
+      try require(
+        t.sha256.count == 64 && t.sha256.allSatisfy(\.isHexDigit), "text.sha256", t.sha256, "64 hexadecimal digits")
+    }
+    return self
+  }
+
+  /// Fails when the record names a text and `given` is another one.
+  public func checkText(_ given: TextFingerprint?) throws(TrainingError) {
+    if let saved = text, let given, saved != given { throw .otherText(saved: saved, given: given) }
+  }
+}
