@@ -103,8 +103,9 @@ public enum AtomicFile {
     close(fd)
   }
 
-  /// Splits a path into its directory (nil for a bare file name) and last component.
-  static func split(_ path: String) -> (directory: String?, name: String) {
+  /// Splits a path into its directory (nil for a bare file name) and last component. (Not
+  /// `NSString.deletingLastPathComponent`: Foundation on Linux traps on a one-character path.)
+  public static func split(_ path: String) -> (directory: String?, name: String) {
     guard let slash = path.lastIndex(of: "/") else { return (nil, path) }
     let directory = String(path[..<slash])
     return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))

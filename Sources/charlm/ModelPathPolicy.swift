@@ -1,5 +1,6 @@
 import Foundation
 import Modeling
+import SafeTensors
 import Training
 
 #if canImport(Glibc)
@@ -36,8 +37,8 @@ enum ModelPathPolicy {
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
       throw CLIFailure("--model \(path) is a directory; give the path of the model file to write")
     }
-    let parent = (path as NSString).deletingLastPathComponent
-    let directory = parent.isEmpty ? "." : parent
+    let (parent, name) = AtomicFile.split(path)
+    let directory = parent ?? "."
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
       throw CLIFailure("--model \(path): the directory \(directory) does not exist; create it first")
     }
@@ -45,8 +46,7 @@ enum ModelPathPolicy {
       throw CLIFailure("--model \(path): the directory \(directory) is not writable; check its permissions")
     }
     // The longest temporary name AtomicFile makes: `.<name>.tmp-<pid>-<16 hex digits>`.
-    let name = (path as NSString).lastPathComponent
-    let probe = (parent.isEmpty ? "" : parent + "/") + ".\(name).tmp-\(getpid())-ffffffffffffffff"
+    let probe = (parent.map { $0 + "/" } ?? "") + ".\(name).tmp-\(getpid())-ffffffffffffffff"
     let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
       let reason = String(cString: strerror(errno))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SafeTensors
 
 /// `charlm plot`: a metrics log in, an SVG loss curve out.
 struct PlotCommand: ParsableCommand {
@@ -26,7 +27,7 @@ struct PlotCommand: ParsableCommand {
     guard records.contains(where: { $0.trainLoss != nil || $0.valLoss != nil }) else {
       throw CLIFailure("\(metrics) holds no losses yet; plot it once training has logged a step")
     }
-    let name = (metrics as NSString).lastPathComponent
+    let name = AtomicFile.split(metrics).name
     let plot = LossPlot(records: records, title: title ?? "Loss — \(name)")
     guard !plot.train.isEmpty || !plot.validation.isEmpty else {
       throw CLIFailure("\(metrics) holds no loss between 0 and 10^6 bits/char; give a log written by charlm train")

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 #if canImport(Glibc)
   import Glibc
@@ -18,9 +19,8 @@ enum RunLock {
 
   /// The lock file of the model at `modelPath`.
   static func path(forModel modelPath: String) -> String {
-    let parent = (modelPath as NSString).deletingLastPathComponent
-    let name = (modelPath as NSString).lastPathComponent
-    return (parent.isEmpty ? "" : parent + "/") + ".\(name).lock"
+    let (parent, name) = AtomicFile.split(modelPath)
+    return (parent.map { $0 + "/" } ?? "") + ".\(name).lock"
   }
 
   /// Fails, naming the holder, when another process holds the lock of the model at `modelPath`;

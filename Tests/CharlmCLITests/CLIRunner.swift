@@ -110,11 +110,12 @@ enum CLIRunner {
     return .failure(.executableNotFound(searched: candidates.map(\.path)))
   }
 
-  /// Runs `charlm arguments` to completion (killing it after `timeout` seconds).
+  /// Runs `charlm arguments` to completion (killing it after `timeout` seconds), in
+  /// `directory` when given (else the test's own working directory).
   static func run(
-    _ arguments: [String], stdin: Data? = nil, timeout: Double = 30
+    _ arguments: [String], stdin: Data? = nil, in directory: String? = nil, timeout: Double = 30
   ) throws -> CLIResult {
-    let process = try RunningCLI(arguments, stdin: stdin)
+    let process = try RunningCLI(arguments, stdin: stdin, in: directory)
     return try process.wait(timeout: timeout)
   }
 
@@ -133,7 +134,7 @@ final class RunningCLI {
   private let stderrURL: URL
   private var handles: [FileHandle] = []
 
-  init(_ arguments: [String], stdin: Data?) throws {
+  init(_ arguments: [String], stdin: Data?, in directory: String? = nil) throws {
     self.arguments = arguments
     let fm = FileManager.default
     captureDirectory = fm.temporaryDirectory.appendingPathComponent("charlm-cli-capture-\(UUID().uuidString)")
@@ -145,6 +146,7 @@ final class RunningCLI {
 
     process.executableURL = try CLIRunner.executable.get()
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = try FileHandle(forWritingTo: stdoutURL)
     let err = try FileHandle(forWritingTo: stderrURL)
     handles = [out, err]

@@ -74,6 +74,19 @@ import Testing
     try train(corpus, model: model, steps: 3)
   }
 
+  /// Bare file names in the working directory, one character long among them (Foundation's
+  /// `NSString.deletingLastPathComponent` traps on those; `--model f` crashed the path check).
+  @Test(arguments: ["f", "m.safetensors"])
+  func aBareNameInTheWorkingDirectoryIsWritten(name: String) throws {
+    let dir = try ScratchDirectory("model-bare")
+    _ = try dir.write("corpus.txt", text: Corpus.text())
+    let result = try CLIRunner.run(
+      ["train", "corpus.txt", "--model", name] + tinyModel + ["--steps", "2", "--quiet"], in: dir.url.path)
+    #expect(result.status == 0 && !result.uncaughtSignal, "\(result)")
+    #expect(FileManager.default.fileExists(atPath: dir.path(name)))
+    #expect(FileManager.default.fileExists(atPath: dir.path(".\(name).lock")))
+  }
+
   /// A new run over an existing model (forgot --resume) is refused with the step it holds, and
   /// neither the model nor its metrics log is touched; --overwrite starts over.
   @Test func anExistingModelNeedsResumeOrOverwrite() throws {
