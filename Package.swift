@@ -58,6 +58,9 @@ let package = Package(
       name: "CICU",
       linkerSettings: [.linkedLibrary("icuuc")]
     ),
+    // oneDNN's matmul primitives, from libdnnl.so.2 opened at run time (only the headers of
+    // libdnnl-dev are needed to build; without them the target builds stubs).
+    .target(name: "CDNNL"),
     .systemLibrary(
       name: "CBLAS",
       pkgConfig: "openblas",
@@ -67,7 +70,10 @@ let package = Package(
     // MARK: - Library modules
     .target(
       name: "Kernels",
-      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+      dependencies: [
+        .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+        .target(name: "CDNNL", condition: .when(platforms: [.linux])),
+      ],
       swiftSettings: numericSwiftSettings
     ),
     .target(name: "Tokenization", dependencies: ["CICU"]),

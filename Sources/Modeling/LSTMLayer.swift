@@ -28,7 +28,8 @@ struct LSTMLayer {
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     let (B, H, G) = (ws.batch, hidden, 4 * hidden)
-    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let wHH = ws.recurrentWeights[index]
+    wHH.pack(parameters.pointer(to: layout.slots[slots.weightHH]))
     let gates = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
     let cs = ws.cellStates[index].pointer
@@ -48,9 +49,7 @@ struct LSTMLayer {
       let (b0, rows) = (streams.lowerBound, streams.count)
       for t in 0..<T {
         let g = gates + (t * B + b0) * G
-        matmul(
-          transposeB: true, m: rows, n: G, k: H,
-          a: hs + (t * B + b0) * H, lda: H, b: wHH, ldb: H, beta: 1, c: g, ldc: G)
+        wHH.multiply(m: rows, a: hs + (t * B + b0) * H, lda: H, beta: 1, c: g, ldc: G)
         LSTMPointwise.forward(
           gates: g, bias: bias, cPrev: cs + (t * B + b0) * H, c: cs + ((t + 1) * B + b0) * H,
           h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
@@ -75,7 +74,8 @@ struct LSTMLayer {
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H, G) = (ws.batch, hidden, 4 * hidden)
-    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let wHH = ws.recurrentWeightsBackward[index]
+    wHH.pack(parameters.pointer(to: layout.slots[slots.weightHH]))
     let gates = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
     let cs = ws.cellStates[index].pointer
@@ -94,9 +94,9 @@ struct LSTMLayer {
           gates: gates + (t * B + b0) * G, cPrev: cs + (t * B + b0) * H, c: cs + ((t + 1) * B + b0) * H,
           dh: dH + (t * B + b0) * H, dc: dc + b0 * H, dGates: dg, batch: rows, hidden: H)
         if t > 0 {
-          matmul(m: rows, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, beta: 1, c: dH + ((t - 1) * B + b0) * H, ldc: H)
+          wHH.multiply(m: rows, a: dg, lda: G, beta: 1, c: dH + ((t - 1) * B + b0) * H, ldc: H)
         } else if let stateGradient {
-          matmul(m: rows, n: H, k: G, a: dg, lda: G, b: wHH, ldb: H, c: stateGradient.h(layer: index) + b0 * H, ldc: H)
+          wHH.multiply(m: rows, a: dg, lda: G, c: stateGradient.h(layer: index) + b0 * H, ldc: H)
           (stateGradient.c(layer: index) + b0 * H).update(from: dc + b0 * H, count: rows * H)
         }
       }

@@ -49,6 +49,10 @@ public final class Workspace {
   let cellGradient: FloatBuffer
   /// b_ih + b_hh of the layer being computed, (G·H).
   let combinedBias: FloatBuffer
+  /// Per layer: W_hh (G·H, H) packed for the forward recurrence h_{t−1}·W_hhᵀ, once per chunk.
+  let recurrentWeights: [PackedWeights]
+  /// Per layer: W_hh packed for the backward recurrence ∂gates·W_hh, once per chunk.
+  let recurrentWeightsBackward: [PackedWeights]
   /// Layer 0's folded table Emb·W_ihᵀ, then its gradient, (V, G·H); empty when folding does
   /// not pay for chunks of this size (``FoldedEmbedding/pays(vocab:rows:)``).
   let foldedTable: FloatBuffer
@@ -81,6 +85,8 @@ public final class Workspace {
     hiddenGateGradients = FloatBuffer(count: isGRU ? T * B * G * H : 0)
     cellGradient = FloatBuffer(count: B * H)
     combinedBias = FloatBuffer(count: G * H)
+    recurrentWeights = (0..<L).map { _ in PackedWeights(rows: G * H, columns: H, form: .transposed) }
+    recurrentWeightsBackward = (0..<L).map { _ in PackedWeights(rows: G * H, columns: H, form: .plain) }
     foldedTable = FloatBuffer(count: FoldedEmbedding.pays(vocab: V, rows: T * B) ? V * G * H : 0)
   }
 
