@@ -1,9 +1,6 @@
 #if canImport(CDNNL)
   import CDNNL
 #endif
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// Which library runs the matrix products.
 ///
@@ -40,17 +37,9 @@ public enum ComputeBackend: String, CaseIterable, Sendable {
 
   /// The backend the environment asks for, or why it cannot be used (one line, for the CLI).
   public static func fromEnvironment() -> Result<ComputeBackend?, BackendError> {
-    guard let raw = getenv(environmentVariable).map({ String(cString: $0) }), !raw.isEmpty else { return .success(nil) }
-    guard let backend = ComputeBackend(rawValue: raw.lowercased()) else {
-      return .failure(BackendError(message: "\(environmentVariable)=\(raw) is not a backend; use blas or onednn"))
-    }
-    if backend == .onednn && !oneDNNAvailable {
-      return .failure(
-        BackendError(
-          message: "\(environmentVariable)=onednn but oneDNN (libdnnl.so.2) is not available here; "
-            + "install libdnnl-dev or use blas"))
-    }
-    return .success(backend)
+    environmentChoice(
+      environmentVariable, isUsable: { $0 == .blas || oneDNNAvailable },
+      unusable: "oneDNN (libdnnl.so.2) is not available here (Debian: apt-get install libdnnl-dev)")
   }
 
   private static func defaultBackend() -> ComputeBackend {

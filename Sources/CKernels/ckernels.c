@@ -1,0 +1,98 @@
+// Dispatch for charlm's C kernels (see ckernels.h): the bodies of kernel_bodies.h compiled once
+// per instruction set with `#pragma clang attribute` (per-function targets, no build flags),
+// and a switch on the ISA the caller passes, checked against cpuid once.
+#include "ckernels.h"
+
+// 16-lane vectors passed between always-inline helpers: no ABI crosses a call, so the
+// "changes the ABI" notes for targets without AVX-512 do not apply.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float vf __attribute__((vector_size(64), aligned(4)));
+typedef int32_t vi __attribute__((vector_size(64), aligned(4)));
+
+#define K(name) name##_portable
+#include "kernel_bodies.h"
+#undef K
+
+#if defined(__x86_64__) && defined(__clang__)
+#define CKERNELS_X86 1
+
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define K(name) name##_avx2
+#include "kernel_bodies.h"
+#undef K
+#pragma clang attribute pop
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))), \
+                             apply_to = function)
+#define K(name) name##_avx512
+#include "kernel_bodies.h"
+#undef K
+#pragma clang attribute pop
+#endif
+
+int ckernels_supported(int isa) {
+  switch (isa) {
+  case CKERNELS_PORTABLE: return 1;
+#ifdef CKERNELS_X86
+  case CKERNELS_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  case CKERNELS_AVX512:
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma");
+#endif
+  default: return 0;
+  }
+}
+
+/// `isa` if the CPU has it, else portable (cpuid is read once per ISA).
+static int usable(int isa) {
+  static int known[3] = {1, -1, -1};
+  if (isa < 0 || isa > 2) return CKERNELS_PORTABLE;
+  int k = __atomic_load_n(&known[isa], __ATOMIC_RELAXED);
+  if (k < 0) {
+    k = ckernels_supported(isa);
+    __atomic_store_n(&known[isa], k, __ATOMIC_RELAXED);
+  }
+  return k ? isa : CKERNELS_PORTABLE;
+}
+
+#ifdef CKERNELS_X86
+#define DISPATCH(isa, call)                                                                                           \
+  switch (usable(isa)) {                                                                                              \
+  case CKERNELS_AVX512: return call##_avx512;                                                                         \
+  case CKERNELS_AVX2: return call##_avx2;                                                                             \
+  default: return call##_portable;                                                                                    \
+  }
+#else
+#define DISPATCH(isa, call) return call##_portable;
+#endif
+
+typedef void (*lstm_forward_fn)(float *, const float *, const float *, float *, float *, int64_t, int64_t);
+static lstm_forward_fn lstm_forward_for(int isa) { DISPATCH(isa, lstm_forward) }
+
+void ckernels_lstm_forward(int isa, float *gates, const float *bias, const float *c_prev, float *c, float *h,
+                           int64_t batch, int64_t hidden) {
+  lstm_forward_for(isa)(gates, bias, c_prev, c, h, batch, hidden);
+}
+
+typedef void (*lstm_backward_fn)(const float *, const float *, const float *, const float *, float *, float *,
+                                 int64_t, int64_t);
+static lstm_backward_fn lstm_backward_for(int isa) { DISPATCH(isa, lstm_backward) }
+
+void ckernels_lstm_backward(int isa, const float *gates, const float *c_prev, const float *c, const float *dh,
+                            float *dc, float *d_gates, int64_t batch, int64_t hidden) {
+  lstm_backward_for(isa)(gates, c_prev, c, dh, dc, d_gates, batch, hidden);
+}
+
+typedef void (*adam_fn)(float *, const float *, float *, float *, int64_t, float, float, float, float, float);
+static adam_fn adam_for(int isa) { DISPATCH(isa, adam) }
+
+void ckernels_adam(int isa, float *p, const float *g, float *m, float *v, int64_t count, float b1, float b2,
+                   float step_size, float inverse_correction2, float eps) {
+  adam_for(isa)(p, g, m, v, count, b1, b2, step_size, inverse_correction2, eps);
+}
+
+typedef double (*sum_of_squares_fn)(const float *, int64_t);
+static sum_of_squares_fn sum_of_squares_for(int isa) { DISPATCH(isa, sum_of_squares) }
+
+double ckernels_sum_of_squares(int isa, const float *x, int64_t count) { return sum_of_squares_for(isa)(x, count); }
