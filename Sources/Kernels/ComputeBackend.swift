@@ -92,3 +92,9 @@ public struct BackendError: Error, Sendable {
   /// One line saying what is wrong and what to do.
   public let message: String
 }
+
+/// What runs the math, for progress lines and reports, e.g.
+/// "products oneDNN 2.6.3 (avx512_core_bf16), kernels avx512".
+public func computeDescription() -> String {
+  "products \(ComputeBackend.current.description), kernels \(KernelISA.current.rawValue)"
+}

@@ -20,9 +20,15 @@ struct CharLMCommand: ParsableCommand {
     ]
   )
 
-  /// Entry point: make sure OpenBLAS runs its best kernels for this CPU, then parse and run.
+  /// Entry point: make sure OpenBLAS runs its best kernels for this CPU, refuse a
+  /// CHARLM_BACKEND or CHARLM_ISA this machine cannot honour (one line), then parse and run.
   static func main() {
     BLASCoreSelection.reexecIfMisdetected()
+    for case .failure(let error) in [
+      ComputeBackend.fromEnvironment().map { _ in () }, KernelISA.fromEnvironment().map { _ in () },
+    ] {
+      exit(withError: CLIFailure(error.message))
+    }
     main(nil)
   }
 }

@@ -110,11 +110,12 @@ enum CLIRunner {
     return .failure(.executableNotFound(searched: candidates.map(\.path)))
   }
 
-  /// Runs `charlm arguments` to completion (killing it after `timeout` seconds).
+  /// Runs `charlm arguments` to completion (killing it after `timeout` seconds), with
+  /// `environment` added to this process's.
   static func run(
-    _ arguments: [String], stdin: Data? = nil, timeout: Double = 30
+    _ arguments: [String], stdin: Data? = nil, timeout: Double = 30, environment: [String: String] = [:]
   ) throws -> CLIResult {
-    let process = try RunningCLI(arguments, stdin: stdin)
+    let process = try RunningCLI(arguments, stdin: stdin, environment: environment)
     return try process.wait(timeout: timeout)
   }
 
@@ -133,7 +134,7 @@ final class RunningCLI {
   private let stderrURL: URL
   private var handles: [FileHandle] = []
 
-  init(_ arguments: [String], stdin: Data?) throws {
+  init(_ arguments: [String], stdin: Data?, environment: [String: String] = [:]) throws {
     self.arguments = arguments
     let fm = FileManager.default
     captureDirectory = fm.temporaryDirectory.appendingPathComponent("charlm-cli-capture-\(UUID().uuidString)")
@@ -145,6 +146,9 @@ final class RunningCLI {
 
     process.executableURL = try CLIRunner.executable.get()
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = try FileHandle(forWritingTo: stdoutURL)
     let err = try FileHandle(forWritingTo: stderrURL)
     handles = [out, err]
