@@ -96,3 +96,48 @@ typedef double (*sum_of_squares_fn)(const float *, int64_t);
 static sum_of_squares_fn sum_of_squares_for(int isa) { DISPATCH(isa, sum_of_squares) }
 
 double ckernels_sum_of_squares(int isa, const float *x, int64_t count) { return sum_of_squares_for(isa)(x, count); }
+
+typedef float (*row_max_fn)(const float *, int64_t);
+static row_max_fn row_max_for(int isa) { DISPATCH(isa, row_max) }
+
+float ckernels_row_max(int isa, const float *x, int64_t count) { return row_max_for(isa)(x, count); }
+
+typedef double (*exp_shifted_fn)(float *, int64_t, float);
+static exp_shifted_fn exp_shifted_for(int isa) { DISPATCH(isa, exp_shifted) }
+
+double ckernels_exp_shifted(int isa, float *x, int64_t count, float shift) {
+  return exp_shifted_for(isa)(x, count, shift);
+}
+
+typedef void (*gru_forward_fn)(float *, float *, const float *, const float *, const float *, float *, int64_t,
+                               int64_t);
+static gru_forward_fn gru_forward_for(int isa) { DISPATCH(isa, gru_forward) }
+
+void ckernels_gru_forward(int isa, float *input_gates, float *hidden_gates, const float *bias_ih, const float *bias_hh,
+                          const float *h_prev, float *h, int64_t batch, int64_t hidden) {
+  gru_forward_for(isa)(input_gates, hidden_gates, bias_ih, bias_hh, h_prev, h, batch, hidden);
+}
+
+typedef void (*gru_backward_fn)(const float *, const float *, const float *, const float *, float *, float *, float *,
+                                int64_t, int64_t);
+static gru_backward_fn gru_backward_for(int isa) { DISPATCH(isa, gru_backward) }
+
+void ckernels_gru_backward(int isa, const float *input_gates, const float *hidden_gates, const float *h_prev,
+                           const float *dh, float *d_input_gates, float *d_hidden_gates, float *dh_prev, int64_t batch,
+                           int64_t hidden) {
+  gru_backward_for(isa)(input_gates, hidden_gates, h_prev, dh, d_input_gates, d_hidden_gates, dh_prev, batch, hidden);
+}
+
+typedef void (*rnn_forward_fn)(const float *, const float *, float *, int64_t, int64_t);
+static rnn_forward_fn rnn_forward_for(int isa) { DISPATCH(isa, rnn_forward) }
+
+void ckernels_rnn_forward(int isa, const float *pre, const float *bias, float *h, int64_t batch, int64_t hidden) {
+  rnn_forward_for(isa)(pre, bias, h, batch, hidden);
+}
+
+typedef void (*rnn_backward_fn)(const float *, const float *, float *, int64_t);
+static rnn_backward_fn rnn_backward_for(int isa) { DISPATCH(isa, rnn_backward) }
+
+void ckernels_rnn_backward(int isa, const float *h, const float *dh, float *d_pre, int64_t count) {
+  rnn_backward_for(isa)(h, dh, d_pre, count);
+}

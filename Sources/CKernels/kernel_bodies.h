@@ -126,3 +126,93 @@ static double K(sum_of_squares)(const float *x, int64_t count) {
   }
   return total;
 }
+
+static float K(row_max)(const float *x, int64_t count) {
+  vf m = K(splat)(-__builtin_inff());
+  for (int64_t j = 0; j < count; j += 16) {
+    int64_t n = count - j < 16 ? count - j : 16;
+    vf v = K(load)(x + j, n, -__builtin_inff());
+    m = K(select)(v > m, v, m);
+  }
+  float best = m[0];
+  for (int l = 1; l < 16; l++) best = m[l] > best ? m[l] : best;
+  return best;
+}
+
+static double K(exp_shifted)(float *x, int64_t count, float shift) {
+  double total = 0;
+  for (int64_t j = 0; j < count; j += 16) {
+    int64_t n = count - j < 16 ? count - j : 16;
+    vf e = K(exp)(K(load)(x + j, n, 0) - shift);
+    K(store)(x + j, e, n);
+    float block = 0;
+    for (int l = 0; l < n; l++) block += e[l];
+    total += block;
+  }
+  return total;
+}
+
+static void K(gru_forward)(float *gx_all, float *gh_all, const float *b_ih, const float *b_hh, const float *h_prev,
+                           float *h, int64_t batch, int64_t H) {
+  for (int64_t b = 0; b < batch; b++) {
+    float *gx = gx_all + b * 3 * H, *gh = gh_all + b * 3 * H;
+    int64_t row = b * H;
+    for (int64_t j = 0; j < H; j += 16) {
+      int64_t n = H - j < 16 ? H - j : 16;
+      vf r = K(sigmoid)(K(load)(gx + j, n, 0) + K(load)(b_ih + j, n, 0) + K(load)(gh + j, n, 0) +
+                        K(load)(b_hh + j, n, 0));
+      vf z = K(sigmoid)(K(load)(gx + H + j, n, 0) + K(load)(b_ih + H + j, n, 0) + K(load)(gh + H + j, n, 0) +
+                        K(load)(b_hh + H + j, n, 0));
+      vf hn = K(load)(gh + 2 * H + j, n, 0) + K(load)(b_hh + 2 * H + j, n, 0);
+      vf cand = K(tanh)(K(load)(gx + 2 * H + j, n, 0) + K(load)(b_ih + 2 * H + j, n, 0) + r * hn);
+      vf hp = K(load)(h_prev + row + j, n, 0);
+      K(store)(gx + j, r, n);
+      K(store)(gx + H + j, z, n);
+      K(store)(gx + 2 * H + j, cand, n);
+      K(store)(gh + 2 * H + j, hn, n);
+      K(store)(h + row + j, (1.0f - z) * cand + z * hp, n);
+    }
+  }
+}
+
+static void K(gru_backward)(const float *gx_all, const float *gh_all, const float *h_prev, const float *dh,
+                            float *dx_all, float *dhh_all, float *dh_prev, int64_t batch, int64_t H) {
+  for (int64_t b = 0; b < batch; b++) {
+    const float *gx = gx_all + b * 3 * H, *gh = gh_all + b * 3 * H;
+    float *dx = dx_all + b * 3 * H, *dhh = dhh_all + b * 3 * H;
+    int64_t row = b * H;
+    for (int64_t j = 0; j < H; j += 16) {
+      int64_t n = H - j < 16 ? H - j : 16;
+      vf r = K(load)(gx + j, n, 0), z = K(load)(gx + H + j, n, 0), cand = K(load)(gx + 2 * H + j, n, 0);
+      vf hn = K(load)(gh + 2 * H + j, n, 0), hp = K(load)(h_prev + row + j, n, 0);
+      vf dhv = K(load)(dh + row + j, n, 0);
+      vf dn = dhv * (1.0f - z) * (1.0f - cand * cand);
+      vf dz = dhv * (hp - cand) * z * (1.0f - z);
+      vf dr = dn * hn * r * (1.0f - r);
+      K(store)(dx + j, dr, n);
+      K(store)(dx + H + j, dz, n);
+      K(store)(dx + 2 * H + j, dn, n);
+      K(store)(dhh + j, dr, n);
+      K(store)(dhh + H + j, dz, n);
+      K(store)(dhh + 2 * H + j, dn * r, n);
+      K(store)(dh_prev + row + j, K(load)(dh_prev + row + j, n, 0) + dhv * z, n);
+    }
+  }
+}
+
+static void K(rnn_forward)(const float *pre, const float *bias, float *h, int64_t batch, int64_t H) {
+  for (int64_t b = 0; b < batch; b++) {
+    for (int64_t j = 0; j < H; j += 16) {
+      int64_t n = H - j < 16 ? H - j : 16;
+      K(store)(h + b * H + j, K(tanh)(K(load)(pre + b * H + j, n, 0) + K(load)(bias + j, n, 0)), n);
+    }
+  }
+}
+
+static void K(rnn_backward)(const float *h, const float *dh, float *d_pre, int64_t count) {
+  for (int64_t j = 0; j < count; j += 16) {
+    int64_t n = count - j < 16 ? count - j : 16;
+    vf hv = K(load)(h + j, n, 0);
+    K(store)(d_pre + j, K(load)(dh + j, n, 0) * (1.0f - hv * hv), n);
+  }
+}
