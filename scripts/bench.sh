@@ -9,7 +9,9 @@
 # backend and ISA charlm runs (CHARLM_BACKEND / CHARLM_ISA force them, see docs/Architecture.md).
 #
 # Usage: scripts/bench.sh [corpus] ; env: ROUNDS (3), STEPS (30), THREADS (2), SAMPLE (symbols
-# sampled per run, 20000), CONFIGS
+# charlm samples per run, 20000, so that start-up does not count), TORCH_SAMPLE (the
+# reference's, 2000: it samples at a steady few hundred symbols/s, and 20,000 would take minutes
+# per run), CONFIGS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/install-deps.sh
@@ -21,6 +23,7 @@ rounds=${ROUNDS:-3}
 steps=${STEPS:-30}
 threads=${THREADS:-2}
 sample=${SAMPLE:-20000}
+torch_sample=${TORCH_SAMPLE:-2000}
 # name:layers:hidden:seq:batch
 configs=${CONFIGS:-"1x256:1:256:64:32 2x128:2:128:50:50 2x512:2:512:50:50"}
 
@@ -43,7 +46,7 @@ for config in $configs; do
     "$charlm" bench "$corpus" "${shape[@]}" --steps "$steps" --warmup 3 --sample-length "$sample" \
       --threads "$threads" --json 2>/dev/null | tail -1 >"$log/$name.charlm.$round.json"
     python3 scripts/reference/train_reference.py "$corpus" "${shape[@]}" --steps $((steps + 5)) \
-      --val-fraction 0.01 --eval-every 0 --threads "$threads" --sample-length "$sample" --json 2>/dev/null |
+      --val-fraction 0.01 --eval-every 0 --threads "$threads" --sample-length "$torch_sample" --json 2>/dev/null |
       tail -1 >"$log/$name.torch.$round.json"
   done
 done
