@@ -141,3 +141,15 @@ static rnn_backward_fn rnn_backward_for(int isa) { DISPATCH(isa, rnn_backward) }
 void ckernels_rnn_backward(int isa, const float *h, const float *dh, float *d_pre, int64_t count) {
   rnn_backward_for(isa)(h, dh, d_pre, count);
 }
+
+typedef void (*add_fn)(const float *, float *, int64_t);
+static add_fn add_for(int isa) { DISPATCH(isa, add) }
+
+void ckernels_add(int isa, const float *x, float *y, int64_t count) { add_for(isa)(x, y, count); }
+
+typedef void (*add_column_sums_fn)(const float *, int64_t, int64_t, int64_t, float *);
+static add_column_sums_fn add_column_sums_for(int isa) { DISPATCH(isa, add_column_sums) }
+
+void ckernels_add_column_sums(int isa, const float *matrix, int64_t rows, int64_t ld, int64_t width, float *sums) {
+  add_column_sums_for(isa)(matrix, rows, ld, width, sums);
+}

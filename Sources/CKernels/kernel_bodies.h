@@ -216,3 +216,14 @@ static void K(rnn_backward)(const float *h, const float *dh, float *d_pre, int64
     K(store)(d_pre + j, K(load)(dh + j, n, 0) * (1.0f - hv * hv), n);
   }
 }
+
+static void K(add)(const float *x, float *y, int64_t count) {
+  for (int64_t j = 0; j < count; j += 16) {
+    int64_t n = count - j < 16 ? count - j : 16;
+    K(store)(y + j, K(load)(y + j, n, 0) + K(load)(x + j, n, 0), n);
+  }
+}
+
+static void K(add_column_sums)(const float *matrix, int64_t rows, int64_t ld, int64_t width, float *sums) {
+  for (int64_t r = 0; r < rows; r++) K(add)(matrix + r * ld, sums, width);
+}

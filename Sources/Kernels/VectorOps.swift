@@ -50,20 +50,14 @@ public enum VectorOps {
     }
   }
 
-  /// y += x.
-  @inlinable
+  /// y += x; a C kernel at the CPU's width (``KernelISA``).
   public static func add(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i < count {
-      let n = min(8, count - i)
-      y.store8(y.load8(i, count: n) + x.load8(i, count: n), at: i, count: n)
-      i += 8
-    }
+    ckernels_add(KernelISA.current.code, x, y, Int64(count))
   }
 
   /// sums[j] += Σ_r matrix[r, j] for a row-major (rows, columns) matrix: a bias gradient.
   /// Threads split the columns (in blocks of 64), so each sum keeps its row order and the
-  /// result does not depend on the thread count.
+  /// result does not depend on the thread count. A C kernel at the CPU's width (``KernelISA``).
   public static func addColumnSums(
     of matrix: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>
   ) {
@@ -71,7 +65,8 @@ public enum VectorOps {
     Parallelism.forEachSlice(of: blocks, minimumSliceSize: max(1, 16_384 / max(rows, 1))) { range in
       let c0 = range.lowerBound * 64
       let width = min(range.upperBound * 64, columns) - c0
-      for r in 0..<rows { add(matrix + r * columns + c0, to: sums + c0, count: width) }
+      ckernels_add_column_sums(
+        KernelISA.current.code, matrix + c0, Int64(rows), Int64(columns), Int64(width), sums + c0)
     }
   }
 

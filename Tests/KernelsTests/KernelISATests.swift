@@ -45,3 +45,23 @@ import Testing
     #expect(abs(fast - expected) <= 1e-6 * max(expected, 1), "\(fast) vs \(expected)")
   }
 }
+
+extension KernelISATests {
+  @Test("y += x and column sums equal scalar loops", arguments: [1, 15, 16, 17, 130], KernelISA.usable)
+  func addAndColumnSums(width: Int, isa: KernelISA) {
+    var rng = SeededGenerator(seed: UInt64(width))
+    let rows = 5
+    let matrix = (0..<(rows * width)).map { _ in rng.nextStandardNormal() }
+    let start = (0..<width).map { _ in rng.nextStandardNormal() }
+    var sums = start
+    var added = start
+    KernelISA.with(isa) {
+      VectorOps.addColumnSums(of: matrix, rows: rows, columns: width, to: &sums)
+      VectorOps.add(matrix, to: &added, count: width)
+    }
+    // Rows added in order, one Float addition each: the same roundings as the scalar loop.
+    let expected = (0..<width).map { j in (0..<rows).reduce(start[j]) { $0 + matrix[$1 * width + j] } }
+    #expect(sums == expected)
+    #expect(added == (0..<width).map { start[$0] + matrix[$0] })
+  }
+}

@@ -48,6 +48,12 @@ void ckernels_adam(int isa, float *p, const float *g, float *m, float *v, int64_
 /// Σ x², each block of 16 summed in float and the blocks in double.
 double ckernels_sum_of_squares(int isa, const float *x, int64_t count);
 
+/// y += x over `count` elements.
+void ckernels_add(int isa, const float *x, float *y, int64_t count);
+
+/// sums[j] += Σ_r matrix[r·ld + j] for j < width, rows in order.
+void ckernels_add_column_sums(int isa, const float *matrix, int64_t rows, int64_t ld, int64_t width, float *sums);
+
 /// max of x[0..<count] (−∞ for none).
 float ckernels_row_max(int isa, const float *x, int64_t count);
 
