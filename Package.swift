@@ -5,43 +5,6 @@
 // Tokenization (the only user of ICU, through CICU) sits beside them.
 import PackageDescription
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
-/// True when the machine building charlm has AVX2 and FMA (read from /proc/cpuinfo on Linux).
-/// Release builds then target that level (`-target-cpu haswell`): SIMD8<Float> fills one AVX
-/// register and the vectorized activations run about twice as fast. Like `-march=native`, the
-/// binary then needs such a CPU; set CHARLM_PORTABLE=1 to build one that runs anywhere.
-/// Debug builds (and so the tests) never use it; results are the same either way, since Swift
-/// does not fuse a·b + c into FMA unless asked.
-let buildMachineHasAVX2FMA: Bool = {
-  #if canImport(Glibc) && arch(x86_64)
-    if getenv("CHARLM_PORTABLE") != nil { return false }
-    guard let file = fopen("/proc/cpuinfo", "r") else { return false }
-    defer { fclose(file) }
-    var line: UnsafeMutablePointer<CChar>?
-    var capacity = 0
-    defer { free(line) }
-    while getline(&line, &capacity, file) > 0 {
-      let text = String(cString: line!)
-      guard text.hasPrefix("flags") else { continue }
-      let flags = Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }))
-      return flags.contains("avx2") && flags.contains("fma")
-    }
-  #endif
-  return false
-}()
-
-/// Optimisation flags for the numeric modules. `-enforce-exclusivity=unchecked` removes
-/// run-time exclusivity checks from the hot loops; it is safe because those loops only touch
-/// buffers they own.
-let numericSwiftSettings: [SwiftSetting] = [
-  .unsafeFlags(
-    ["-enforce-exclusivity=unchecked"] + (buildMachineHasAVX2FMA ? ["-target-cpu", "haswell"] : []),
-    .when(configuration: .release))
-]
-
 let package = Package(
   name: "charlm",
   platforms: [.macOS(.v13)],
@@ -58,6 +21,13 @@ let package = Package(
       name: "CICU",
       linkerSettings: [.linkedLibrary("icuuc")]
     ),
+    // oneDNN's matmul primitives, from libdnnl.so.2 opened at run time (only the headers of
+    // libdnnl-dev are needed to build; without them the target builds stubs).
+    .target(name: "CDNNL"),
+    // charlm's element-wise kernels, every instruction-set variant in one binary, chosen at
+    // run time (per-function target attributes: no build flags, so the package can be a
+    // versioned dependency).
+    .target(name: "CKernels"),
     .systemLibrary(
       name: "CBLAS",
       pkgConfig: "openblas",
@@ -67,16 +37,19 @@ let package = Package(
     // MARK: - Library modules
     .target(
       name: "Kernels",
-      dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
-      swiftSettings: numericSwiftSettings
+      dependencies: [
+        .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+        .target(name: "CDNNL", condition: .when(platforms: [.linux])),
+        "CKernels",
+      ]
     ),
     .target(name: "Tokenization", dependencies: ["CICU"]),
     // The safetensors format only: read, validate, write, atomic file (no model, no math).
-    .target(name: "SafeTensors", swiftSettings: numericSwiftSettings),
-    .target(name: "Modeling", dependencies: ["Kernels", "SafeTensors"], swiftSettings: numericSwiftSettings),
+    .target(name: "SafeTensors"),
+    .target(name: "Modeling", dependencies: ["Kernels", "SafeTensors"]),
     .target(
-      name: "Training", dependencies: ["Modeling", "SafeTensors", "Kernels"], swiftSettings: numericSwiftSettings),
-    .target(name: "Sampling", dependencies: ["Modeling", "Kernels"], swiftSettings: numericSwiftSettings),
+      name: "Training", dependencies: ["Modeling", "SafeTensors", "Kernels"]),
+    .target(name: "Sampling", dependencies: ["Modeling", "Kernels"]),
     // The library's front door: a model file with its tokenizer, text in and out, training on a text.
     .target(
       name: "CharLM", dependencies: ["Tokenization", "SafeTensors", "Modeling", "Training", "Sampling", "Kernels"]),

@@ -5,7 +5,13 @@
 # thread count. Needs a release build (built here) and python3 with torch (pip install
 # torch==2.13.0+cpu). Run nothing else heavy at the same time: the machine has 2 cores.
 #
-# Usage: scripts/bench.sh [corpus] ; env: ROUNDS (3), STEPS (30), THREADS (2), CONFIGS
+# Logs the CPU (model, the vector flags that matter), the OPENBLAS_* variables in force, and the
+# backend and ISA charlm runs (CHARLM_BACKEND / CHARLM_ISA force them, see docs/Architecture.md).
+#
+# Usage: scripts/bench.sh [corpus] ; env: ROUNDS (3), STEPS (30), THREADS (2), SAMPLE (symbols
+# charlm samples per run, 20000, so that start-up does not count), TORCH_SAMPLE (the
+# reference's, 2000: it samples at a steady few hundred symbols/s, and 20,000 would take minutes
+# per run), CONFIGS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/install-deps.sh
@@ -16,6 +22,8 @@ corpus=${1:-../shared/corpora/tinyshakespeare.txt}
 rounds=${ROUNDS:-3}
 steps=${STEPS:-30}
 threads=${THREADS:-2}
+sample=${SAMPLE:-20000}
+torch_sample=${TORCH_SAMPLE:-2000}
 # name:layers:hidden:seq:batch
 configs=${CONFIGS:-"1x256:1:256:64:32 2x128:2:128:50:50 2x512:2:512:50:50"}
 
@@ -26,17 +34,19 @@ charlm="$(swift build -c release --show-bin-path)/charlm"
 log=$(mktemp -d)
 
 note "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; threads $threads; corpus $corpus"
-note "charlm: $("$charlm" bench "$corpus" --steps 1 --warmup 0 --sample-length 1 --threads "$threads" 2>&1 | head -1 | grep -o "[0-9]* threads, OpenBLAS.*")"
+note "cpu flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx2|fma|avx512f|avx512vl|avx512bw|avx512dq|avx512_bf16|avx512_vnni|amx_tile' | sort -u | tr '\n' ' ')"
+note "OPENBLAS_* in force: $(env | grep '^OPENBLAS_' | tr '\n' ' ' || true)"
+note "charlm: $("$charlm" bench "$corpus" --steps 1 --warmup 0 --sample-length 1 --threads "$threads" 2>&1 | head -1 | grep -o "[0-9]* threads, .*")"
 note "torch: $(python3 -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())')"
 
 for config in $configs; do
   IFS=: read -r name layers hidden seq batch <<<"$config"
   shape=(--embedding-size 64 --hidden-size "$hidden" --layers "$layers" --seq-length "$seq" --batch-size "$batch")
   for round in $(seq "$rounds"); do
-    "$charlm" bench "$corpus" "${shape[@]}" --steps "$steps" --warmup 3 --sample-length 2000 \
+    "$charlm" bench "$corpus" "${shape[@]}" --steps "$steps" --warmup 3 --sample-length "$sample" \
       --threads "$threads" --json 2>/dev/null | tail -1 >"$log/$name.charlm.$round.json"
     python3 scripts/reference/train_reference.py "$corpus" "${shape[@]}" --steps $((steps + 5)) \
-      --val-fraction 0.01 --eval-every 0 --threads "$threads" --sample-length 2000 --json 2>/dev/null |
+      --val-fraction 0.01 --eval-every 0 --threads "$threads" --sample-length "$torch_sample" --json 2>/dev/null |
       tail -1 >"$log/$name.torch.$round.json"
   done
 done

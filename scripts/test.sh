@@ -8,6 +8,8 @@
 # any fails. With arguments, only `swift test ARGS` runs (no example, no pytest).
 # The Swift PyTorch round trip and pytest find the tools through CHARLM_PYTHON (the venv's
 # python) and CHARLM_BIN (the debug charlm); with CHARLM_PYTHON set the round trip never skips.
+# On x86-64 (where the build packages include libdnnl-dev) CHARLM_EXPECT_ONEDNN=1 makes a test
+# fail when oneDNN does not load, so its comparisons against BLAS cannot silently skip.
 # Usage: scripts/test.sh [swift test arguments, e.g. --filter KernelsTests]
 set -euo pipefail
 
@@ -44,6 +46,9 @@ main() {
   note "swift build --build-tests"
   swift build --build-tests || die "swift build --build-tests failed (see above)"
   export CHARLM_BIN="$repo/.build/debug/charlm"
+  if [[ $(uname -m) == x86_64 ]]; then
+    export CHARLM_EXPECT_ONEDNN=1
+  fi
   note "swift test $*"
   local swift_status=0 pytest_status=0
   swift test "$@" || swift_status=$?

@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -5,8 +7,10 @@
 #endif
 
 /// The element-wise half of one GRU time step, fused in one pass over memory.
-/// The matrix products that feed it (x·W_ihᵀ and h·W_hhᵀ) are done by the caller with BLAS and
-/// kept apart: the reset gate multiplies only the hidden part of the candidate.
+/// The matrix products that feed it (x·W_ihᵀ and h·W_hhᵀ) are done by the caller and
+/// kept apart: the reset gate multiplies only the hidden part of the candidate. The fast forms
+/// are C kernels at the CPU's vector width (``KernelISA``); the naive forms are their
+/// specification.
 ///
 /// Gate layout follows `torch.nn.GRU`: each row holds three blocks of H values in the order
 /// r (reset), z (update), n (candidate):
@@ -23,37 +27,13 @@ public enum GRUPointwise {
   /// - biasIH, biasHH: (3H) b_ih, b_hh.
   /// - hPrev: (B, H) h_{t−1}.   - h: (B, H) out: h_t (may equal `hPrev`: each lane is read
   ///   before it is written).
-  @inlinable
   public static func forward(
     inputGates: UnsafeMutablePointer<Float>, hiddenGates: UnsafeMutablePointer<Float>,
     biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
     hPrev: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
   ) {
-    let H = hidden
-    let one = SIMD8<Float>(repeating: 1)
-    for b in 0..<batch {
-      let gx = inputGates + b * 3 * H
-      let gh = hiddenGates + b * 3 * H
-      let row = b * H
-      var j = 0
-      while j < H {
-        let n = min(8, H - j)
-        let r = FastMath.sigmoid(
-          gx.load8(j, count: n) + biasIH.load8(j, count: n) + gh.load8(j, count: n) + biasHH.load8(j, count: n))
-        let z = FastMath.sigmoid(
-          gx.load8(H + j, count: n) + biasIH.load8(H + j, count: n) + gh.load8(H + j, count: n)
-            + biasHH.load8(H + j, count: n))
-        let hn = gh.load8(2 * H + j, count: n) + biasHH.load8(2 * H + j, count: n)
-        let cand = FastMath.tanh(gx.load8(2 * H + j, count: n) + biasIH.load8(2 * H + j, count: n) + r * hn)
-        let hp = hPrev.load8(row + j, count: n)
-        gx.store8(r, at: j, count: n)
-        gx.store8(z, at: H + j, count: n)
-        gx.store8(cand, at: 2 * H + j, count: n)
-        gh.store8(hn, at: 2 * H + j, count: n)
-        h.store8((one - z) * cand + z * hp, at: row + j, count: n)
-        j += 8
-      }
-    }
+    ckernels_gru_forward(
+      KernelISA.current.code, inputGates, hiddenGates, biasIH, biasHH, hPrev, h, Int64(batch), Int64(hidden))
   }
 
   /// Backward through one step's element-wise math.
@@ -65,42 +45,14 @@ public enum GRUPointwise {
   /// - dHiddenGates: (B, 3H) out: ∂loss/∂(h·W_hhᵀ + b_hh), order r, z, n.
   /// - dhPrev: (B, H) in/out: receives += z ⊙ dh, the direct path to h_{t−1} (the caller adds
   ///   dHiddenGates·W_hh).
-  @inlinable
   public static func backward(
     inputGates: UnsafePointer<Float>, hiddenGates: UnsafePointer<Float>, hPrev: UnsafePointer<Float>,
     dh: UnsafePointer<Float>, dInputGates: UnsafeMutablePointer<Float>,
     dHiddenGates: UnsafeMutablePointer<Float>, dhPrev: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
   ) {
-    let H = hidden
-    let one = SIMD8<Float>(repeating: 1)
-    for b in 0..<batch {
-      let gx = inputGates + b * 3 * H
-      let gh = hiddenGates + b * 3 * H
-      let dx = dInputGates + b * 3 * H
-      let dhh = dHiddenGates + b * 3 * H
-      let row = b * H
-      var j = 0
-      while j < H {
-        let n = min(8, H - j)
-        let r = gx.load8(j, count: n)
-        let z = gx.load8(H + j, count: n)
-        let cand = gx.load8(2 * H + j, count: n)
-        let hn = gh.load8(2 * H + j, count: n)
-        let hp = hPrev.load8(row + j, count: n)
-        let dhv = dh.load8(row + j, count: n)
-        let dn = dhv * (one - z) * (one - cand * cand)
-        let dz = dhv * (hp - cand) * z * (one - z)
-        let dr = dn * hn * r * (one - r)
-        dx.store8(dr, at: j, count: n)
-        dx.store8(dz, at: H + j, count: n)
-        dx.store8(dn, at: 2 * H + j, count: n)
-        dhh.store8(dr, at: j, count: n)
-        dhh.store8(dz, at: H + j, count: n)
-        dhh.store8(dn * r, at: 2 * H + j, count: n)
-        dhPrev.store8(dhPrev.load8(row + j, count: n) + dhv * z, at: row + j, count: n)
-        j += 8
-      }
-    }
+    ckernels_gru_backward(
+      KernelISA.current.code, inputGates, hiddenGates, hPrev, dh, dInputGates, dHiddenGates, dhPrev, Int64(batch),
+      Int64(hidden))
   }
 
   // MARK: - Naive references (the specification; tests compare against these)

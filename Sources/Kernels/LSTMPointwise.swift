@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -5,7 +7,9 @@
 #endif
 
 /// The element-wise half of one LSTM time step, fused in one pass over memory.
-/// The matrix products that feed it (x·W_ihᵀ and h·W_hhᵀ) are done by the caller with BLAS.
+/// The matrix products that feed it (x·W_ihᵀ and h·W_hhᵀ) are done by the caller.
+/// The fast forms are C kernels (CKernels) at the CPU's vector width (``KernelISA``), with
+/// FastMath's exp/sigmoid/tanh; the naive forms below are their specification.
 ///
 /// Gate layout follows PyTorch: each row of `gates` holds four blocks of H values in the
 /// order i (input), f (forget), g (cell candidate), o (output).
@@ -18,34 +22,12 @@ public enum LSTMPointwise {
   ///
   /// tanh(c_t) is not saved: the backward pass recomputes it from c_t with the same function,
   /// bit for bit, which costs less than a (T, B, H) buffer per layer.
-  @inlinable
   public static func forward(
     gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
     cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
     batch: Int, hidden: Int
   ) {
-    let H = hidden
-    for b in 0..<batch {
-      let g = gates + b * 4 * H
-      let row = b * H
-      var j = 0
-      while j < H {
-        let n = min(8, H - j)
-        let i = FastMath.sigmoid(g.load8(j, count: n) + bias.load8(j, count: n))
-        let f = FastMath.sigmoid(g.load8(H + j, count: n) + bias.load8(H + j, count: n))
-        let gg = FastMath.tanh(g.load8(2 * H + j, count: n) + bias.load8(2 * H + j, count: n))
-        let o = FastMath.sigmoid(g.load8(3 * H + j, count: n) + bias.load8(3 * H + j, count: n))
-        let cNew = f * cPrev.load8(row + j, count: n) + i * gg
-        let tc = FastMath.tanh(cNew)
-        g.store8(i, at: j, count: n)
-        g.store8(f, at: H + j, count: n)
-        g.store8(gg, at: 2 * H + j, count: n)
-        g.store8(o, at: 3 * H + j, count: n)
-        c.store8(cNew, at: row + j, count: n)
-        h.store8(o * tc, at: row + j, count: n)
-        j += 8
-      }
-    }
+    ckernels_lstm_forward(KernelISA.current.code, gates, bias, cPrev, c, h, Int64(batch), Int64(hidden))
   }
 
   /// Backward through one step's element-wise math.
@@ -56,36 +38,12 @@ public enum LSTMPointwise {
   /// - dGates: (B, 4H) out: ∂loss/∂(gate pre-activations), order i, f, g, o. May be `gates`
   ///   itself: each element's four gates are read before its four gradients are written, so
   ///   the gradients can overwrite the saved gates (the LSTM layer does, to save a buffer).
-  @inlinable
   public static func backward(
     gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>, c: UnsafePointer<Float>,
     dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
     dGates: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
   ) {
-    let H = hidden
-    let one = SIMD8<Float>(repeating: 1)
-    for b in 0..<batch {
-      let g = gates + b * 4 * H
-      let dg = dGates + b * 4 * H
-      let row = b * H
-      var j = 0
-      while j < H {
-        let n = min(8, H - j)
-        let i = g.load8(j, count: n)
-        let f = g.load8(H + j, count: n)
-        let gg = g.load8(2 * H + j, count: n)
-        let o = g.load8(3 * H + j, count: n)
-        let tc = FastMath.tanh(c.load8(row + j, count: n))
-        let dhv = dh.load8(row + j, count: n)
-        let dcv = dc.load8(row + j, count: n) + dhv * o * (one - tc * tc)
-        dg.store8(dcv * gg * i * (one - i), at: j, count: n)
-        dg.store8(dcv * cPrev.load8(row + j, count: n) * f * (one - f), at: H + j, count: n)
-        dg.store8(dcv * i * (one - gg * gg), at: 2 * H + j, count: n)
-        dg.store8(dhv * tc * o * (one - o), at: 3 * H + j, count: n)
-        dc.store8(dcv * f, at: row + j, count: n)
-        j += 8
-      }
-    }
+    ckernels_lstm_backward(KernelISA.current.code, gates, cPrev, c, dh, dc, dGates, Int64(batch), Int64(hidden))
   }
 
   // MARK: - Naive references (the specification; tests compare against these)

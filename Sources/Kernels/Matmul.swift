@@ -3,6 +3,9 @@
 #else
   import CBLAS
 #endif
+#if canImport(CDNNL)
+  import CDNNL
+#endif
 
 /// Row-major single-precision matrix product through BLAS:
 /// `c = alpha · op(a) · op(b) + beta · c`, where `op(x)` is `x` or its transpose.
@@ -11,10 +14,11 @@
 /// - b: (K, N) row-major when `transposeB` is false, else (N, K); leading dimension `ldb`.
 /// - c: (M, N) row-major; leading dimension `ldc`.
 ///
-/// This is the one door to `cblas_sgemm`; ``matmulNaive`` is its specification. BLAS itself
-/// runs single-threaded; a large product is split here into slices of rows of `c` (or of
-/// columns, when there are few rows), one per thread (see ``Parallelism``). Each element of
-/// `c` is computed by one BLAS call either way.
+/// This is the one door to the products of ``ComputeBackend/current`` (oneDNN's matmul primitive
+/// or `cblas_sgemm`); ``matmulNaive`` is its specification. The backend runs single-threaded; a
+/// large product is split here into slices of rows of `c` (or of columns, when there are few
+/// rows), one per thread (see ``Parallelism``). Each element of `c` is computed by one call
+/// either way. Weights reused for many products go through ``PackedWeights`` instead.
 @inlinable
 public func matmul(
   transposeA: Bool = false, transposeB: Bool = false,
@@ -25,12 +29,11 @@ public func matmul(
   beta: Float = 0,
   c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-  // Split only work worth a thread hand-off (~1 MFLOP per slice at least).
-  let minimumSlice = max(16, 1_000_000 / max(2 * n * k, 1))
+  let minimumSlice = minimumRowSlice(n: n, k: k)
   if Parallelism.threads > 1 && m >= 2 * minimumSlice {
     Parallelism.forEachSlice(of: m, minimumSliceSize: minimumSlice) { rows in
       let r0 = rows.lowerBound
-      blasMatmul(
+      productOnOneThread(
         transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
         a: transposeA ? a + r0 : a + r0 * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
     }
@@ -40,12 +43,39 @@ public func matmul(
   if Parallelism.threads > 1 && n >= 2 * minimumColumns {
     Parallelism.forEachSlice(of: n, minimumSliceSize: minimumColumns) { columns in
       let c0 = columns.lowerBound
-      blasMatmul(
+      productOnOneThread(
         transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
         a: a, lda: lda, b: transposeB ? b + c0 * ldb : b + c0, ldb: ldb, beta: beta, c: c + c0, ldc: ldc)
     }
     return
   }
+  productOnOneThread(
+    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+}
+
+/// The fewest rows of `c` a thread's slice of a product with `n` columns and inner size `k`
+/// gets: only work worth a thread hand-off (~1 MFLOP per slice at least) is split.
+@inlinable
+func minimumRowSlice(n: Int, k: Int) -> Int { max(16, 1_000_000 / max(2 * n * k, 1)) }
+
+/// One single-threaded product on ``ComputeBackend/current``, as documented at ``matmul``;
+/// BLAS when oneDNN cannot run it.
+@usableFromInline
+func productOnOneThread(
+  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+  beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  #if canImport(CDNNL)
+    if ComputeBackend.current == .onednn, m > 0, n > 0, k > 0,
+      cdnnl_matmul(
+        transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
+        beta, c, Int64(ldc)) == 0
+    {
+      return
+    }
+  #endif
   blasMatmul(
     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
     a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

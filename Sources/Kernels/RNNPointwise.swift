@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -6,46 +8,28 @@
 
 /// The element-wise half of one Elman RNN time step (`torch.nn.RNN(nonlinearity: "tanh")`),
 /// fused in one pass over memory: h_t = tanh(x·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh).
-/// The matrix products are done by the caller with BLAS.
+/// The matrix products are done by the caller. The fast forms are C kernels at the CPU's
+/// vector width (``KernelISA``); the naive forms are their specification.
 public enum RNNPointwise {
   /// Forward: h_t = tanh(pre + bias).
   ///
   /// - preActivation: (B, H) x·W_ihᵀ + h_{t−1}·W_hhᵀ without bias.   - bias: (H) b_ih + b_hh.
   /// - h: (B, H) out: h_t (may equal `preActivation`).
-  @inlinable
   public static func forward(
     preActivation: UnsafePointer<Float>, bias: UnsafePointer<Float>, h: UnsafeMutablePointer<Float>,
     batch: Int, hidden: Int
   ) {
-    let H = hidden
-    for b in 0..<batch {
-      let row = b * H
-      var j = 0
-      while j < H {
-        let n = min(8, H - j)
-        h.store8(FastMath.tanh(preActivation.load8(row + j, count: n) + bias.load8(j, count: n)), at: row + j, count: n)
-        j += 8
-      }
-    }
+    ckernels_rnn_forward(KernelISA.current.code, preActivation, bias, h, Int64(batch), Int64(hidden))
   }
 
   /// Backward: ∂loss/∂pre = dh ⊙ (1 − h_t²).
   ///
   /// - h: (B, H) h_t saved by ``forward``.   - dh: (B, H) ∂loss/∂h_t.
   /// - dPre: (B, H) out: ∂loss/∂(pre-activation) (may equal `dh`).
-  @inlinable
   public static func backward(
     h: UnsafePointer<Float>, dh: UnsafePointer<Float>, dPre: UnsafeMutablePointer<Float>, batch: Int, hidden: Int
   ) {
-    let count = batch * hidden
-    let one = SIMD8<Float>(repeating: 1)
-    var i = 0
-    while i < count {
-      let n = min(8, count - i)
-      let hv = h.load8(i, count: n)
-      dPre.store8(dh.load8(i, count: n) * (one - hv * hv), at: i, count: n)
-      i += 8
-    }
+    ckernels_rnn_backward(KernelISA.current.code, h, dh, dPre, Int64(batch * hidden))
   }
 
   // MARK: - Naive references (the specification; tests compare against these)

@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -35,7 +37,6 @@ public enum SoftmaxCrossEntropy {
   }
 
   /// ``forward(logits:targets:rows:vocab:)`` for the rows in `range`.
-  @inlinable
   static func forwardRows(
     logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows range: Range<Int>, vocab: Int
   ) -> (nats: Double, scored: Int) {
@@ -102,40 +103,22 @@ public enum SoftmaxCrossEntropy {
 
 @usableFromInline func Foundation_exp(_ x: Double) -> Double { exp(x) }
 
-/// Softmax building blocks shared by the loss and the sampler.
+/// Softmax building blocks shared by the loss and the sampler: C kernels at the CPU's width
+/// (``KernelISA``).
 public enum Softmax {
   /// The largest element of x (count ≥ 1).
-  @inlinable
   public static func rowMax(_ x: UnsafePointer<Float>, count: Int) -> Float {
-    var m = SIMD8<Float>(repeating: -.infinity)
-    var i = 0
-    while i < count {
-      let n = min(8, count - i)
-      m = m.lanewiseMax(x.load8(i, count: n, fill: -.infinity))
-      i += 8
-    }
-    return m.max()
+    ckernels_row_max(KernelISA.current.code, x, Int64(count))
   }
 
-  /// x[i] = e^{x[i] − shift} in place; returns Σ of the new values (in Double).
+  /// x[i] = e^{x[i] − shift} in place (FastMath's exp); returns Σ of the new values, each block
+  /// of 16 summed in Float and the blocks in Double.
   ///
-  /// A −∞ entry (a symbol masked out by the sampler) becomes exactly 0 (FastMath.exp is 0
-  /// below its range), so it keeps no weight.
-  @inlinable
+  /// A −∞ entry (a symbol masked out by the sampler) becomes exactly 0 (the exp is 0 below its
+  /// range), so it keeps no weight.
   public static func expShiftedInPlace(
     _ x: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float
   ) -> Double {
-    var total = 0.0
-    var i = 0
-    let s = SIMD8<Float>(repeating: shift)
-    while i < count {
-      let n = min(8, count - i)
-      var e = FastMath.exp(x.load8(i, count: n) - s)
-      if n < 8 { for lane in n..<8 { e[lane] = 0 } }
-      x.store8(e, at: i, count: n)
-      total += Double(e.sum())
-      i += 8
-    }
-    return total
+    ckernels_exp_shifted(KernelISA.current.code, x, Int64(count), shift)
   }
 }

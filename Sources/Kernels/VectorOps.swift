@@ -1,18 +1,42 @@
+import CKernels
+
 /// Small element-wise helpers over Float buffers used by the layers and the optimizer.
 /// Each is a single pass over memory, eight lanes at a time.
 public enum VectorOps {
-  /// Σ x², accumulated in Double per block of eight so long vectors keep their precision.
-  @inlinable
+  /// Σ x², each block of 16 summed in Float and the blocks in Double, so long vectors keep
+  /// their precision; a C kernel at the CPU's width (``KernelISA``).
   public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
-    var total = 0.0
-    var i = 0
-    while i < count {
-      let n = min(8, count - i)
-      let v = x.load8(i, count: n)
-      total += Double((v * v).sum())
-      i += 8
+    ckernels_sum_of_squares(KernelISA.current.code, x, Int64(count))
+  }
+
+  /// Adam's update of `count` parameters p with gradients g and moments m, v:
+  /// m = β₁·m + (1−β₁)·g, v = β₂·v + (1−β₂)·g², p −= stepSize·m / (√v·inverseCorrection2 + ε).
+  /// A C kernel at the CPU's width (``KernelISA``); ``adamNaive`` is its specification.
+  public static func adam(
+    parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+    firstMoment m: UnsafeMutablePointer<Float>,
+    secondMoment v: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, stepSize: Float,
+    inverseCorrection2: Float, epsilon: Float
+  ) {
+    ckernels_adam(
+      KernelISA.current.code, p, g, m, v, Int64(count), beta1, beta2, stepSize, inverseCorrection2, epsilon)
+  }
+
+  /// The specification of ``adam(parameters:gradients:firstMoment:secondMoment:count:beta1:beta2:stepSize:inverseCorrection2:epsilon:)``:
+  /// one scalar loop.
+  public static func adamNaive(
+    parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+    firstMoment m: UnsafeMutablePointer<Float>,
+    secondMoment v: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, stepSize: Float,
+    inverseCorrection2: Float, epsilon: Float
+  ) {
+    for i in 0..<count {
+      let mi = beta1 * m[i] + (1 - beta1) * g[i]
+      let vi = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+      p[i] -= stepSize * mi / (vi.squareRoot() * inverseCorrection2 + epsilon)
+      m[i] = mi
+      v[i] = vi
     }
-    return total
   }
 
   /// x *= s.
@@ -26,20 +50,14 @@ public enum VectorOps {
     }
   }
 
-  /// y += x.
-  @inlinable
+  /// y += x; a C kernel at the CPU's width (``KernelISA``).
   public static func add(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i < count {
-      let n = min(8, count - i)
-      y.store8(y.load8(i, count: n) + x.load8(i, count: n), at: i, count: n)
-      i += 8
-    }
+    ckernels_add(KernelISA.current.code, x, y, Int64(count))
   }
 
   /// sums[j] += Σ_r matrix[r, j] for a row-major (rows, columns) matrix: a bias gradient.
   /// Threads split the columns (in blocks of 64), so each sum keeps its row order and the
-  /// result does not depend on the thread count.
+  /// result does not depend on the thread count. A C kernel at the CPU's width (``KernelISA``).
   public static func addColumnSums(
     of matrix: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>
   ) {
@@ -47,7 +65,8 @@ public enum VectorOps {
     Parallelism.forEachSlice(of: blocks, minimumSliceSize: max(1, 16_384 / max(rows, 1))) { range in
       let c0 = range.lowerBound * 64
       let width = min(range.upperBound * 64, columns) - c0
-      for r in 0..<rows { add(matrix + r * columns + c0, to: sums + c0, count: width) }
+      ckernels_add_column_sums(
+        KernelISA.current.code, matrix + c0, Int64(rows), Int64(columns), Int64(width), sums + c0)
     }
   }
 

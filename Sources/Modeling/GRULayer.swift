@@ -39,7 +39,8 @@ struct GRULayer: RecurrentLayer {
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     let (B, H, G) = (ws.batch, hidden, 3 * hidden)
-    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let wHH = ws.recurrentWeights[index]
+    wHH.pack(parameters.pointer(to: layout.slots[slots.weightHH]))
     let bIH = UnsafePointer(parameters.pointer(to: layout.slots[slots.biasIH]))
     let bHH = UnsafePointer(parameters.pointer(to: layout.slots[slots.biasHH]))
     let gates = ws.gates[index].pointer
@@ -55,9 +56,7 @@ struct GRULayer: RecurrentLayer {
       let (b0, rows) = (streams.lowerBound, streams.count)
       for t in 0..<T {
         let hg = hGates + (t * B + b0) * G
-        matmul(
-          transposeB: true, m: rows, n: G, k: H,
-          a: hs + (t * B + b0) * H, lda: H, b: wHH, ldb: H, c: hg, ldc: G)
+        wHH.multiply(m: rows, a: hs + (t * B + b0) * H, lda: H, c: hg, ldc: G)
         GRUPointwise.forward(
           inputGates: gates + (t * B + b0) * G, hiddenGates: hg, biasIH: bIH, biasHH: bHH,
           hPrev: hs + (t * B + b0) * H, h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
@@ -110,7 +109,8 @@ struct GRULayer: RecurrentLayer {
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H, G) = (ws.batch, hidden, 3 * hidden)
-    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let wHH = ws.recurrentWeightsBackward[index]
+    wHH.pack(parameters.pointer(to: layout.slots[slots.weightHH]))
     let gates = ws.gates[index].pointer
     let hGates = ws.hiddenGates[index].pointer
     let hs = ws.hiddenStates[index].pointer
@@ -132,7 +132,7 @@ struct GRULayer: RecurrentLayer {
           hPrev: hs + (t * B + b0) * H, dh: dH + (t * B + b0) * H,
           dInputGates: dGates + (t * B + b0) * G, dHiddenGates: dhg, dhPrev: dhPrev, batch: rows, hidden: H)
         if t > 0 || stateGradient != nil {
-          matmul(m: rows, n: H, k: G, a: dhg, lda: G, b: wHH, ldb: H, beta: 1, c: dhPrev, ldc: H)
+          wHH.multiply(m: rows, a: dhg, lda: G, beta: 1, c: dhPrev, ldc: H)
         }
       }
     }

@@ -32,7 +32,8 @@ struct RNNLayer: RecurrentLayer {
     steps T: Int, state: RecurrentState, workspace ws: Workspace
   ) {
     let (B, H) = (ws.batch, hidden)
-    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let wHH = ws.recurrentWeights[index]
+    wHH.pack(parameters.pointer(to: layout.slots[slots.weightHH]))
     let pre = ws.gates[index].pointer
     let hs = ws.hiddenStates[index].pointer
     let bias = ws.combinedBias.pointer
@@ -47,9 +48,7 @@ struct RNNLayer: RecurrentLayer {
       let (b0, rows) = (streams.lowerBound, streams.count)
       for t in 0..<T {
         let p = pre + (t * B + b0) * H
-        matmul(
-          transposeB: true, m: rows, n: H, k: H,
-          a: hs + (t * B + b0) * H, lda: H, b: wHH, ldb: H, beta: 1, c: p, ldc: H)
+        wHH.multiply(m: rows, a: hs + (t * B + b0) * H, lda: H, beta: 1, c: p, ldc: H)
         RNNPointwise.forward(preActivation: p, bias: bias, h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
       }
     }
@@ -93,7 +92,8 @@ struct RNNLayer: RecurrentLayer {
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?
   ) {
     let (B, H) = (ws.batch, hidden)
-    let wHH = parameters.pointer(to: layout.slots[slots.weightHH])
+    let wHH = ws.recurrentWeightsBackward[index]
+    wHH.pack(parameters.pointer(to: layout.slots[slots.weightHH]))
     let hs = ws.hiddenStates[index].pointer
     let dH = ws.hiddenGradients[index].pointer
     let dPre = ws.gateGradients.pointer
@@ -106,9 +106,9 @@ struct RNNLayer: RecurrentLayer {
         RNNPointwise.backward(
           h: hs + ((t + 1) * B + b0) * H, dh: dH + (t * B + b0) * H, dPre: dp, batch: rows, hidden: H)
         if t > 0 {
-          matmul(m: rows, n: H, k: H, a: dp, lda: H, b: wHH, ldb: H, beta: 1, c: dH + ((t - 1) * B + b0) * H, ldc: H)
+          wHH.multiply(m: rows, a: dp, lda: H, beta: 1, c: dH + ((t - 1) * B + b0) * H, ldc: H)
         } else if let stateGradient {
-          matmul(m: rows, n: H, k: H, a: dp, lda: H, b: wHH, ldb: H, c: stateGradient.h(layer: index) + b0 * H, ldc: H)
+          wHH.multiply(m: rows, a: dp, lda: H, c: stateGradient.h(layer: index) + b0 * H, ldc: H)
         }
       }
     }

@@ -50,6 +50,13 @@ public final class Workspace {
   let cellGradient: FloatBuffer
   /// b_ih + b_hh of the layer being computed, (G·H).
   let combinedBias: FloatBuffer
+  /// Per layer: W_hh (G·H, H) packed for the forward recurrence h_{t−1}·W_hhᵀ, once per chunk.
+  /// Every layer's W_hh has that shape and layers run one after the other, each packing its own
+  /// before its T steps, so all layers share one packed copy (2 × 512: 4 MiB per layer fewer).
+  let recurrentWeights: [PackedWeights]
+  /// Per layer: W_hh packed for the backward recurrence ∂gates·W_hh, once per chunk; shared
+  /// like ``recurrentWeights``.
+  let recurrentWeightsBackward: [PackedWeights]
   /// Layer 0's folded table Emb·W_ihᵀ, then its gradient, (V, G·H); empty when folding does
   /// not pay for chunks of this size (``FoldedEmbedding/pays(vocab:rows:)``).
   let foldedTable: FloatBuffer
@@ -81,6 +88,8 @@ public final class Workspace {
     hiddenGateGradients = FloatBuffer(count: sizes.hiddenGateGradients)
     cellGradient = FloatBuffer(count: B * H)
     combinedBias = FloatBuffer(count: G * H)
+    recurrentWeights = Array(repeating: PackedWeights(rows: G * H, columns: H, form: .transposed), count: L)
+    recurrentWeightsBackward = Array(repeating: PackedWeights(rows: G * H, columns: H, form: .plain), count: L)
     foldedTable = FloatBuffer(count: FoldedEmbedding.pays(vocab: V, rows: T * B) ? V * G * H : 0)
   }
 

@@ -50,18 +50,9 @@ public final class Adam {
     let biasCorrection2Sqrt = (1 - pow(Double(beta2), Double(step))).squareRoot()
     let stepSize = Float(Double(learningRate) / biasCorrection1)
     let inverseCorrection2 = Float(1 / biasCorrection2Sqrt)
-    let (b1, b2, eps) = (beta1, beta2, epsilon)
-    let (oneMinusB1, oneMinusB2) = (1 - beta1, 1 - beta2)
-    let (p, g, m, v) = (parameters.pointer, gradients.pointer, firstMoment.pointer, secondMoment.pointer)
-    // Plain scalar code: SIMD8.squareRoot() compiles to eight calls to sqrtf, while this loop
-    // gets one inline square-root instruction per element. The update is ~1% of a step.
-    for i in 0..<parameters.count {
-      let gi = g[i]
-      let mi = b1 * m[i] + oneMinusB1 * gi
-      let vi = b2 * v[i] + oneMinusB2 * gi * gi
-      p[i] -= stepSize * mi / (vi.squareRoot() * inverseCorrection2 + eps)
-      m[i] = mi
-      v[i] = vi
-    }
+    VectorOps.adam(
+      parameters: parameters.pointer, gradients: gradients.pointer, firstMoment: firstMoment.pointer,
+      secondMoment: secondMoment.pointer, count: parameters.count, beta1: beta1, beta2: beta2, stepSize: stepSize,
+      inverseCorrection2: inverseCorrection2, epsilon: epsilon)
   }
 }

@@ -94,7 +94,7 @@ struct BenchCommand: ParsableCommand {
     let achieved = flopsPerStep / medianStep / 1e9
     eprint(
       "charlm bench: \(config.cell.rawValue) V=\(config.vocabSize) E=\(config.embeddingSize) H=\(config.hiddenSize) L=\(config.layers) "
-        + "T=\(seqLength) B=\(batchSize), \(Parallelism.threads) threads, \(blasDescription())")
+        + "T=\(seqLength) B=\(batchSize), \(Parallelism.threads) threads, \(computeDescription())")
     eprint(
       "training: \(Int(trainRate)) symbols/s (median of \(steps) steps, \(fmt(medianStep * 1000, 1)) ms/step), "
         + "\(fmt(achieved, 1)) GFLOP/s of \(fmt(sgemm, 1)) GFLOP/s SGEMM (\(fmt(100 * achieved / sgemm, 0))%)")
@@ -106,7 +106,9 @@ struct BenchCommand: ParsableCommand {
       printJSON([
         "chars_per_second": trainRate, "sample_chars_per_second": sampleRate, "peak_rss_bytes": rss,
         "median_step_seconds": medianStep, "gflops": achieved, "sgemm_gflops": sgemm,
-        "threads": Parallelism.threads, "blas_core": blasCoreName(), "vocab_size": config.vocabSize,
+        "threads": Parallelism.threads, "blas_core": blasCoreName(),
+        "backend": ComputeBackend.current.rawValue, "backend_isa": ComputeBackend.current.kernelISA,
+        "kernel_isa": KernelISA.current.rawValue, "vocab_size": config.vocabSize,
         "tokenize_mb_per_second": tokenizeRate, "id_bytes_per_symbol": ids.bytesPerSymbol,
       ])
     }

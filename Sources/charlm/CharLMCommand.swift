@@ -21,13 +21,18 @@ struct CharLMCommand: ParsableCommand {
   )
 
   /// Entry point: a closed standard descriptor stays closed to writes and a closed pipe is an
-  /// EPIPE, not a kill (see ``StandardStreams``); make sure
-  /// OpenBLAS runs its best kernels for this CPU; then parse (an empty `--name=` is an empty
-  /// value, see ``AttachedValues``) and run.
+  /// EPIPE, not a kill (see ``StandardStreams``); make sure OpenBLAS runs its best kernels for
+  /// this CPU; refuse a CHARLM_BACKEND or CHARLM_ISA this machine cannot honour (one line); then
+  /// parse (an empty `--name=` is an empty value, see ``AttachedValues``) and run.
   static func main() {
     StandardStreams.reserveClosedDescriptors()
     StandardStreams.ignoreBrokenPipes()
     BLASCoreSelection.reexecIfMisdetected()
+    for case .failure(let error) in [
+      ComputeBackend.fromEnvironment().map { _ in () }, KernelISA.fromEnvironment().map { _ in () },
+    ] {
+      exit(withError: CLIFailure(error.message))
+    }
     main(AttachedValues.splitEmpty(Array(CommandLine.arguments.dropFirst())))
   }
 }

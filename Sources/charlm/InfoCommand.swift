@@ -1,6 +1,7 @@
 import ArgumentParser
 import CharLM
 import Foundation
+import Kernels
 import Modeling
 import Tokenization
 import Training
@@ -92,6 +93,7 @@ struct InfoCommand: ParsableCommand {
     } else {
       lines.append(("training", "no training state in this file (it cannot be resumed)"))
     }
+    lines.append(("compute", "on this machine: \(computeDescription())"))
     let width = lines.map(\.0.count).max() ?? 0
     return lines.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 + "\n" }.joined()
   }
@@ -113,6 +115,10 @@ struct InfoCommand: ParsableCommand {
         "unknown_id": tokenizer.unknownID ?? NSNull(),
       ] as [String: Any],
       "vocabulary": symbols,
+      "compute": [
+        "backend": ComputeBackend.current.rawValue, "backend_isa": ComputeBackend.current.kernelISA,
+        "kernel_isa": KernelISA.current.rawValue,
+      ],
     ]
     if let counts = SymbolCounts.parse(loaded.file.extraMetadata, vocabularySize: symbols.count) {
       object["symbol_counts"] = counts

@@ -153,7 +153,7 @@ struct TrainCommand: ParsableCommand {
           + (options.dropout > 0
             ? " dropout \(options.dropout)\(config.layers == 1 ? " (no effect with one layer)" : "")" : "") + ", "
           + "\(languageModel.layout.totalCount) parameters; T=\(options.seqLength) B=\(options.batchSize) "
-          + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(blasDescription())"
+          + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(computeDescription())"
           + (resume ? "; resuming at step \(trainer.step)" : "")
           + (initFrom.map { "; starting from the weights of \($0)" } ?? ""))
     }

@@ -111,11 +111,13 @@ enum CLIRunner {
   }
 
   /// Runs `charlm arguments` to completion (killing it after `timeout` seconds), in
-  /// `directory` when given (else the test's own working directory).
+  /// `directory` when given (else the test's own working directory), with `environment` added
+  /// to this process's.
   static func run(
-    _ arguments: [String], stdin: Data? = nil, in directory: String? = nil, timeout: Double = 30
+    _ arguments: [String], stdin: Data? = nil, in directory: String? = nil, timeout: Double = 30,
+    environment: [String: String] = [:]
   ) throws -> CLIResult {
-    let process = try RunningCLI(arguments, stdin: stdin, in: directory)
+    let process = try RunningCLI(arguments, stdin: stdin, in: directory, environment: environment)
     return try process.wait(timeout: timeout)
   }
 
@@ -134,7 +136,7 @@ final class RunningCLI {
   private let stderrURL: URL
   private var handles: [FileHandle] = []
 
-  init(_ arguments: [String], stdin: Data?, in directory: String? = nil) throws {
+  init(_ arguments: [String], stdin: Data?, in directory: String? = nil, environment: [String: String] = [:]) throws {
     self.arguments = arguments
     let fm = FileManager.default
     captureDirectory = fm.temporaryDirectory.appendingPathComponent("charlm-cli-capture-\(UUID().uuidString)")
@@ -147,6 +149,9 @@ final class RunningCLI {
     process.executableURL = try CLIRunner.executable.get()
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = try FileHandle(forWritingTo: stdoutURL)
     let err = try FileHandle(forWritingTo: stderrURL)
     handles = [out, err]

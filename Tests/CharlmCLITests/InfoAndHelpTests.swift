@@ -15,12 +15,18 @@ import Testing
     try train(corpus, model: model, steps: 12, seed: 3, extra: ["--eval-every", "6", "--quiet"])
 
     let result = try runOK(["info", model])
-    try Snapshot.expectMatches(result.stdout.replacingOccurrences(of: model, with: "<model>"), named: "info.txt")
+    // The compute line names this machine's backend and ISA: checked below, masked here.
+    let masked = result.stdout.replacingOccurrences(of: model, with: "<model>")
+      .replacingOccurrences(
+        of: #"(?m)^(compute +on this machine: ).*$"#, with: "$1<compute>", options: .regularExpression)
+    try Snapshot.expectMatches(masked, named: "info.txt")
+    #expect(result.stdout.contains("products "), "info names the backend")
 
     let json = try runOK(["info", model, "--json"])
     let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     for key in [
       "model", "config", "parameters", "tokenizer", "vocabulary", "symbol_counts", "most_frequent", "training",
+      "compute",
     ] {
       #expect(object[key] != nil, "key \(key) missing")
     }
@@ -55,5 +61,33 @@ import Testing
       command == "charlm"
       ? CharLMCommand.helpMessage(columns: 100) : CharLMCommand.helpMessage(for: type, columns: 100)
     try Snapshot.expectMatches(text + "\n", named: "help-\(command).txt")
+  }
+}
+
+/// CHARLM_BACKEND and CHARLM_ISA: each usable value runs and is named; a bad one is one line.
+@Suite struct ComputeSelectionTests {
+  @Test(
+    "a value that names nothing, or a path this machine lacks, is refused in one line",
+    arguments: [("CHARLM_BACKEND", "cuda"), ("CHARLM_ISA", "sse9")])
+  func refused(variable: String, value: String) throws {
+    let result = try CLIRunner.run(["info", "--help"], environment: [variable: value])
+    #expect(!result.succeeded)
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("\(variable)=\(value)"), "\(result.stderr)")
+  }
+
+  @Test("train names the backend and ISA it was told to use", arguments: ["blas", "portable"])
+  func named(choice: String) throws {
+    let dir = try ScratchDirectory("compute-\(choice)")
+    let corpus = try dir.write("corpus.txt", text: String(repeating: "abcabd\n", count: 60))
+    let variable = choice == "blas" ? "CHARLM_BACKEND" : "CHARLM_ISA"
+    let result = try CLIRunner.run(
+      ["train", corpus, "--model", dir.path("m.safetensors")] + tinyModel + ["--steps", "2", "--eval-every", "0"],
+      environment: [variable: choice])
+    #expect(result.succeeded, "\(result)")
+    let expected = choice == "blas" ? "products OpenBLAS" : "kernels portable"
+    #expect(
+      result.stderr.contains(expected) || (choice == "blas" && result.stderr.contains("products Accelerate")),
+      "\(result.stderr)")
   }
 }

@@ -2,15 +2,15 @@ import Kernels
 import TestSupport
 import Testing
 
-/// The fused SIMD LSTM step against its scalar references, for H with and without a tail of
-/// fewer than eight lanes.
+/// The fused LSTM step (C kernels) on every instruction-set path this CPU runs against its
+/// scalar references, for H with and without a tail of fewer than 8 or 16 lanes.
 @Suite struct LSTMPointwiseTests {
   struct Shape: CustomTestStringConvertible, Sendable {
     let batch: Int, hidden: Int
     var testDescription: String { "B\(batch) H\(hidden)" }
   }
 
-  static let shapes = [1, 3].flatMap { b in [1, 5, 8, 13, 32].map { Shape(batch: b, hidden: $0) } }
+  static let shapes = [1, 3].flatMap { b in [1, 5, 8, 13, 16, 17, 32, 40].map { Shape(batch: b, hidden: $0) } }
 
   /// Inputs of one step, each array followed by `guardCount` sentinels that must survive.
   struct Step {
@@ -62,13 +62,14 @@ import Testing
     }
   }
 
-  @Test("forward equals forwardNaive", arguments: shapes)
-  func forward(shape: Shape) {
+  @Test("forward equals forwardNaive", arguments: shapes, KernelISA.usable)
+  func forward(shape: Shape, isa: KernelISA) {
     var fast = Step(shape, seed: UInt64(shape.hidden * 10 + shape.batch))
     var naive = fast
-    fast.forward(shape, naive: false)
+    KernelISA.with(isa) { fast.forward(shape, naive: false) }
     naive.forward(shape, naive: true)
-    // FastMath's sigmoid/tanh are within 2e-7 / 3e-7 absolute of libm's (ActivationAccuracyTests);
+    // FastMath's sigmoid/tanh (the C kernels use the same polynomial; AVX2/AVX-512 may fuse
+    // a·b + c, an ulp apart) are within 2e-7 / 3e-7 absolute of libm's (ActivationAccuracyTests);
     // c = f·c_prev + i·g with |c_prev| ≲ 5 can carry that to ~1e-6. Tolerance 2e-6 with
     // floor 1 (absolute below 1). Measured worst: 1.8e-7.
     for ((name, f), (_, n)) in zip(fast.outputs, naive.outputs).prefix(3) {
@@ -77,13 +78,13 @@ import Testing
     Self.expectGuardsIntact(fast)
   }
 
-  @Test("backward equals backwardNaive", arguments: shapes)
-  func backward(shape: Shape) {
+  @Test("backward equals backwardNaive", arguments: shapes, KernelISA.usable)
+  func backward(shape: Shape, isa: KernelISA) {
     // Saved activations from one forward, so both backwards see identical inputs.
     var fast = Step(shape, seed: UInt64(shape.hidden * 10 + shape.batch))
     fast.forward(shape, naive: true)
     var naive = fast
-    fast.backward(shape, naive: false)
+    KernelISA.with(isa) { fast.backward(shape, naive: false) }
     naive.backward(shape, naive: true)
     // Both recompute tanh(c_t): FastMath's (within 3e-7 absolute of libm's) against tanhf.
     // Through dc = dc' + dh·o·(1 − tanh²c) with |dh| ≲ 4 and the products after it, that is up

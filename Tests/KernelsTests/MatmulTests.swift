@@ -4,7 +4,8 @@ import Testing
 
 @testable import Kernels
 
-/// `matmul` (BLAS) against `matmulNaive` (three loops in Double), its specification.
+/// `matmul` on every backend the machine has (BLAS, oneDNN) against `matmulNaive` (three loops
+/// in Double), its specification.
 @Suite struct MatmulTests {
   /// One product: shapes, transposes, scalars and padding of the leading dimensions.
   struct Case: CustomTestStringConvertible, Sendable {
@@ -41,7 +42,9 @@ import Testing
   }
 
   /// Runs both implementations on the same inputs; returns (fast, naive) c arrays, padding included.
-  static func run(_ c: Case, seed: UInt64 = 1) -> (fast: [Float], naive: [Float], ldc: Int) {
+  static func run(
+    _ c: Case, backend: ComputeBackend = .blas, seed: UInt64 = 1
+  ) -> (fast: [Float], naive: [Float], ldc: Int) {
     var rng = SeededGenerator(seed: seed)
     let (aRows, aColumns) = c.transposeA ? (c.k, c.m) : (c.m, c.k)
     let (bRows, bColumns) = c.transposeB ? (c.n, c.k) : (c.k, c.n)
@@ -56,10 +59,12 @@ import Testing
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         fast.withUnsafeMutableBufferPointer { out in
-          matmul(
-            transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
-            alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
-            beta: c.beta, c: out.baseAddress!, ldc: ldc)
+          ComputeBackend.with(backend) {
+            matmul(
+              transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
+              alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+              beta: c.beta, c: out.baseAddress!, ldc: ldc)
+          }
         }
         naive.withUnsafeMutableBufferPointer { out in
           matmulNaive(
@@ -72,9 +77,9 @@ import Testing
     return (fast, naive, ldc)
   }
 
-  @Test("matmul equals matmulNaive", arguments: cases)
-  func matchesNaive(c: Case) {
-    let (fast, naive, ldc) = Self.run(c)
+  @Test("matmul equals matmulNaive", arguments: cases, ComputeBackend.usable)
+  func matchesNaive(c: Case, backend: ComputeBackend) {
+    let (fast, naive, ldc) = Self.run(c, backend: backend)
     // Tolerance 1e-5 with floor 1: BLAS accumulates K ≤ 65 products of values in [−1, 1] in
     // Float (error ≲ K·2⁻²⁴·Σ|a·b|, a few 1e-6 at worst); the naive sum is Double, rounded once.
     // Measured worst over all cases: 1.3e-6 (33×17×65).
@@ -86,10 +91,10 @@ import Testing
 
   @Test(
     "k = 0 scales c by beta (and beta = 0 clears it, even over NaN)",
-    arguments: [Float(0), 1, -2.5])
-  func emptyInnerDimension(beta: Float) {
+    arguments: [Float(0), 1, -2.5], ComputeBackend.usable)
+  func emptyInnerDimension(beta: Float, backend: ComputeBackend) {
     let c = Case(m: 5, n: 3, k: 0, alpha: 3, beta: beta, pad: 2)
-    let (fast, naive, ldc) = Self.run(c)
+    let (fast, naive, ldc) = Self.run(c, backend: backend)
     for i in 0..<c.m {
       for j in 0..<c.n {
         #expect(fast[i * ldc + j] == naive[i * ldc + j], "c[\(i), \(j)]")

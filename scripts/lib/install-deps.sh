@@ -5,8 +5,12 @@
 
 # shellcheck disable=SC2034  # the two package lists are used by the scripts that source this file
 # Packages the Swift build needs (ICU for Tokenization, OpenBLAS for Kernels, pkg-config
-# so SwiftPM finds OpenBLAS).
+# so SwiftPM finds OpenBLAS, oneDNN for Kernels' products on x86-64 — charlm builds and runs
+# on BLAS without it, so it is only added where Debian's oneDNN 2.x is what charlm loads).
 CHARLM_BUILD_PACKAGES=(libicu-dev libopenblas-dev pkg-config)
+if [[ $(uname -m) == x86_64 ]]; then
+  CHARLM_BUILD_PACKAGES+=(libdnnl-dev)
+fi
 # Packages the default corpora are built from (see corpora/README.md).
 CHARLM_CORPUS_PACKAGES=(fortunes fortunes-min fortunes-zh)
 
