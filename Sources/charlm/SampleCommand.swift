@@ -125,14 +125,16 @@ struct SampleCommand: ParsableCommand {
         temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repetitionPenalty),
       length: length,
       stops: stop.map(unescapeStop), maxTime: maxTime.flatMap { $0 < 1e9 ? $0 : nil }, json: json)
-    // A random seed is said, so that the run can be repeated with --seed.
+    // A random seed is said (once the inputs are read, so that an error stays one line), so
+    // that the run can be repeated with --seed.
     let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-    if self.seed == nil { eprint("charlm: seed \(seed)") }
+    let sayRandomSeed = { if self.seed == nil { eprint("charlm: seed \(seed)") } }
     let output = StreamedOutput()
     if interactive {
       // One prime per line of standard input; the continuation (not the prime) is printed.
       // Line j draws with seeds seed + j·count …, so that two primes do not share random numbers.
       let prompt = isatty(0) != 0
+      sayRandomSeed()
       var next = seed
       while true {
         if prompt { writeStandardError("> ") }
@@ -150,6 +152,7 @@ struct SampleCommand: ParsableCommand {
       }
       text = decoded
     }
+    sayRandomSeed()
     try session.generate(prime: text, printPrime: true, count: count, seed: seed, to: output)
   }
 }
