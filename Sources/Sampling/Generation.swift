@@ -76,6 +76,9 @@ public final class GenerationSteps {
   var running: Int
   var step = 0
   var scratch: [Float] = []
+  /// (N, V): whether stream b's text (prime and drawn symbols) holds each id; allocated only
+  /// for a repetition penalty, so the loop allocates nothing.
+  let seen: UnsafeMutablePointer<Bool>?
 
   /// Feeds the prime to `model`'s streams; nothing is drawn yet.
   public init(_ generation: Generation, model: LanguageModel) {
@@ -89,7 +92,18 @@ public final class GenerationSteps {
     stopped = Array(repeating: false, count: N)
     last = Array(repeating: generation.prime.last!, count: N)
     running = N
+    let V = model.config.vocabSize
+    if generation.options.repetitionPenalty != 1 {
+      let seen = UnsafeMutablePointer<Bool>.allocate(capacity: N * V)
+      seen.initialize(repeating: false, count: N * V)
+      for b in 0..<N { for id in generation.prime where id < V { seen[b * V + id] = true } }
+      self.seen = seen
+    } else {
+      seen = nil
+    }
   }
+
+  deinit { seen?.deallocate() }
 
   /// Draws one symbol for every stream still running, calling `emit(stream, id)` for each.
   /// - Returns: false, drawing nothing, once the length is reached, the deadline has passed or
@@ -101,7 +115,8 @@ public final class GenerationSteps {
     for b in 0..<streams where !stopped[b] {
       let id = TokenSampler.sample(
         logits: batch.logits(ofStream: b), vocab: vocab, options: options, excluded: excluded,
-        uniform: rngs[b].nextUnitDouble(), scratch: &scratch)
+        seen: seen.map { UnsafePointer($0 + b * vocab) }, uniform: rngs[b].nextUnitDouble(), scratch: &scratch)
+      seen?[b * vocab + id] = true
       last[b] = id
       if emit(b, id) == .stop {
         stopped[b] = true

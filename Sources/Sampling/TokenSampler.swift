@@ -9,12 +9,17 @@ public enum TokenSampler {
   ///
   /// - logits: (V) overwritten (scaled, filtered, then probabilities).
   /// - excluded: an id never to draw (the tokenizer's unknown symbol), or nil.
+  /// - seen: (V) whether each id is already in the text, for the repetition penalty (nil: none).
   /// - uniform: a number in [0, 1) from the caller's seeded generator.
   /// - scratch: reused storage (grows to V), so a sampling loop does not allocate.
   public static func sample(
     logits: UnsafeMutablePointer<Float>, vocab V: Int, options: SamplingOptions,
-    excluded: Int? = nil, uniform: Double, scratch: inout [Float]
+    excluded: Int? = nil, seen: UnsafePointer<Bool>? = nil, uniform: Double, scratch: inout [Float]
   ) -> Int {
+    if let seen, options.repetitionPenalty != 1 {
+      let penalty = options.repetitionPenalty
+      for i in 0..<V where seen[i] { logits[i] = logits[i] > 0 ? logits[i] / penalty : logits[i] * penalty }
+    }
     if let excluded, excluded < V { logits[excluded] = -.infinity }
     if options.temperature == 0 { return argmax(logits, count: V) }
     if options.temperature != 1 { VectorOps.scale(logits, count: V, by: 1 / options.temperature) }
@@ -31,6 +36,15 @@ public enum TokenSampler {
       total = 0
       for i in 0..<V {
         if logits[i] < threshold { logits[i] = 0 } else { total += Double(logits[i]) }
+      }
+    }
+
+    if options.minP > 0 {
+      // After top-p, as Hugging Face orders them; the weights' ratios are the probabilities'.
+      let cut = options.minP * Softmax.rowMax(logits, count: V)
+      total = 0
+      for i in 0..<V {
+        if logits[i] < cut { logits[i] = 0 } else { total += Double(logits[i]) }
       }
     }
 

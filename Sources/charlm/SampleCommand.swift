@@ -17,7 +17,10 @@ struct SampleCommand: ParsableCommand {
       With --count N, the N samples are generated together and printed one after another, each \
       followed by a newline and separated by a blank line. --stop ends a sample early. With -i, \
       each line of standard input is a prime and only its continuation is printed; line j uses \
-      the seeds from --seed + j·count on.
+      the seeds from --seed + j·count on. Without --seed the seed is random and printed to \
+      standard error as "charlm: seed N", so that a run can be repeated. With --json, each sample \
+      is one line of JSON instead: prime, text (the generated continuation), symbols, seed and \
+      stop ("stop", "length" or "time").
       """)
 
   @Option(help: "Model file written by charlm train.")
@@ -39,6 +42,16 @@ struct SampleCommand: ParsableCommand {
     help: "Draw only from the most likely symbols whose probability adds up to P (1: no limit).")
   var topP: Float = 1
 
+  @Option(
+    parsing: .unconditional,
+    help: "Draw only from the symbols at least P times as likely as the most likely one (0: no limit).")
+  var minP: Float = 0
+
+  @Option(
+    parsing: .unconditional,
+    help: "Divide the positive logits of symbols already in the text by R, multiply the negative ones (1: off).")
+  var repetitionPenalty: Float = 1
+
   @Option(parsing: .unconditional, help: "Text to continue.")
   var prime: String = ""
 
@@ -49,9 +62,10 @@ struct SampleCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Random seed; the same seed gives the same text (sample i of --count uses seed + i).",
+    help:
+      "Random seed; the same seed gives the same text (sample i of --count uses seed + i). Default: random, printed to stderr.",
     transform: parseSeed)
-  var seed: UInt64 = 1
+  var seed: UInt64?
 
   @Option(parsing: .unconditional, help: "Samples to generate, in one batched pass, separated by a blank line.")
   var count: Int = 1
@@ -73,6 +87,9 @@ struct SampleCommand: ParsableCommand {
     help: "Read a prime per line from standard input and print a continuation of each, until end of input.")
   var interactive = false
 
+  @Flag(help: "Print each sample as one line of JSON (prime, text, symbols, seed, stop).")
+  var json = false
+
   func validate() throws {
     try check("--length", length, 0...1_000_000_000)
     if !(temperature >= 0 && temperature.isFinite) {
@@ -80,6 +97,10 @@ struct SampleCommand: ParsableCommand {
     }
     try check("--top-k", topK, 0...Int.max)
     if !(topP > 0 && topP <= 1) { throw ValidationError("--top-p must be in (0, 1] (got \(topP))") }
+    if !(minP >= 0 && minP <= 1) { throw ValidationError("--min-p must be in [0, 1] (got \(minP))") }
+    if !(repetitionPenalty > 0 && repetitionPenalty.isFinite) {
+      throw ValidationError("--repetition-penalty must be positive, in (0, ∞) (got \(repetitionPenalty))")
+    }
     try check("--count", count, 1...10_000)
     if let maxTime, !(maxTime > 0 && maxTime.isFinite) {
       throw ValidationError("--max-time must be positive seconds (got \(maxTime))")
@@ -99,13 +120,21 @@ struct SampleCommand: ParsableCommand {
     // beyond 10^9 s (31 years) is none (and would overflow the clock's nanoseconds).
     let temperature = (1 / temperature).isFinite ? temperature : 0
     let session = SampleSession(
-      loaded: loaded, options: SamplingOptions(temperature: temperature, topK: topK, topP: topP), length: length,
-      stops: stop.map(unescapeStop), maxTime: maxTime.flatMap { $0 < 1e9 ? $0 : nil })
+      loaded: loaded,
+      options: SamplingOptions(
+        temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repetitionPenalty),
+      length: length,
+      stops: stop.map(unescapeStop), maxTime: maxTime.flatMap { $0 < 1e9 ? $0 : nil }, json: json)
+    // A random seed is said (once the inputs are read, so that an error stays one line), so
+    // that the run can be repeated with --seed.
+    let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+    let sayRandomSeed = { if self.seed == nil { eprint("charlm: seed \(seed)") } }
     let output = StreamedOutput()
     if interactive {
       // One prime per line of standard input; the continuation (not the prime) is printed.
       // Line j draws with seeds seed + j·count …, so that two primes do not share random numbers.
       let prompt = isatty(0) != 0
+      sayRandomSeed()
       var next = seed
       while true {
         if prompt { writeStandardError("> ") }
@@ -123,6 +152,7 @@ struct SampleCommand: ParsableCommand {
       }
       text = decoded
     }
+    sayRandomSeed()
     try session.generate(prime: text, printPrime: true, count: count, seed: seed, to: output)
   }
 }

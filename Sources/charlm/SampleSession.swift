@@ -6,8 +6,9 @@ import Tokenization
 /// Turns the continuations of one prime (``Generation``, at the id level) into text and prints
 /// them.
 ///
-/// Every sample ends with a newline; samples are separated by a blank line. Stream i draws its
-/// random numbers from `SeededGenerator(seed: seed + i)`.
+/// Every sample ends with a newline; samples are separated by a blank line, or, with `json`, each
+/// is one line of JSON (a blank line cannot separate samples that contain blank lines). Stream i
+/// draws its random numbers from `SeededGenerator(seed: seed + i)`.
 struct SampleSession {
   let loaded: LoadedModel
   let options: SamplingOptions
@@ -17,6 +18,8 @@ struct SampleSession {
   let stops: [String]
   /// Seconds one call of ``generate(prime:printPrime:count:seed:to:)`` may take.
   let maxTime: Double?
+  /// Each sample as one JSON object on one line (see ``jsonLine(prime:text:symbols:seed:stopped:)``).
+  var json = false
 
   /// Ids to feed for `prime` (see ``LoadedModel/primeIDs(_:)``), warning about unknown symbols.
   func primeIDs(_ prime: String) throws -> [Int] {
@@ -40,34 +43,59 @@ struct SampleSession {
     let generation = Generation(
       prime: ids, streams: count, length: length, seed: seed, options: options, excluded: tokenizer.unknownID,
       deadline: maxTime.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) })
-    var texts = Array(repeating: printPrime ? prime : "", count: count)
+    var texts = Array(repeating: "", count: count)  // the generated symbols, without the prime
     var tails = Array(repeating: primeTail, count: count)
     var finished = Array(repeating: false, count: count)
+    var symbols = Array(repeating: 0, count: count)
+    var stopped = Array(repeating: false, count: count)
     var printed = 0
+    // One sample streams symbol by symbol, as text; several, or JSON, print each when it is done.
+    let streams = count == 1 && !json
     func printReady() {
       while printed < count && finished[printed] {
-        if printed > 0 { output.write("\n") }
-        output.write(texts[printed] + "\n")
+        if json {
+          output.write(
+            Self.jsonLine(
+              prime: prime, text: texts[printed],
+              symbols: symbols[printed], seed: seed &+ UInt64(printed), stopped: stopped[printed],
+              complete: symbols[printed] == length) + "\n")
+        } else {
+          if printed > 0 { output.write("\n") }
+          output.write((printPrime ? prime : "") + texts[printed] + "\n")
+        }
         printed += 1
       }
       output.flush()
     }
-    if count == 1 && printPrime { output.write(prime) }
+    if streams && printPrime { output.write(prime) }
     generation.run(model: loaded.model) { b, id in
       let symbol = tokenizer.symbol(for: id)
-      if count == 1 { output.write(symbol) } else { texts[b] += symbol }
+      symbols[b] += 1
+      if streams { output.write(symbol) } else { texts[b] += symbol }
       guard tails[b].append(symbol) else { return .proceed }
-      finished[b] = true
-      if count > 1 { printReady() }
+      (finished[b], stopped[b]) = (true, true)
+      if !streams { printReady() }
       return .stop
     }
-    if count == 1 {
+    if streams {
       output.write("\n")
       output.flush()
       return
     }
     for b in 0..<count { finished[b] = true }
     printReady()
+  }
+
+  /// One sample as a line of JSON: the prime, the generated `text` (without the prime), its
+  /// symbols, the seed that repeats it alone, and why it ended: "stop" (a --stop string),
+  /// "length" (`complete`: --length symbols) or "time" (--max-time).
+  static func jsonLine(
+    prime: String, text: String, symbols: Int, seed: UInt64, stopped: Bool, complete: Bool
+  ) -> String {
+    JSONOutput.line([
+      "prime": prime, "text": text, "symbols": symbols, "seed": seed,
+      "stop": stopped ? "stop" : complete ? "length" : "time",
+    ])
   }
 }
 
