@@ -76,7 +76,9 @@ main() {
   fi
 
   note "charlm train ($seconds s at most)"
-  "$charlm" train "$train_file" --model "$model" \
+  # --overwrite: the demo's model is its own, and a second run of the demo starts it afresh
+  # (without it, train refuses a path that already holds a model).
+  "$charlm" train "$train_file" --model "$model" --overwrite \
     --embedding-size 64 --hidden-size 256 --layers 1 --seq-length 64 --batch-size 32 \
     --steps 1000000 --max-time "$seconds" --val-fraction 0.05 "$@" ||
     die "charlm train failed (exit $?); see the message above"
