@@ -33,19 +33,12 @@ public enum TokenSampler {
 
     if options.topP < 1 {
       let threshold = massThreshold(logits, count: V, mass: Double(options.topP) * total, scratch: &scratch)
-      total = 0
-      for i in 0..<V {
-        if logits[i] < threshold { logits[i] = 0 } else { total += Double(logits[i]) }
-      }
+      total = zeroWeights(below: threshold, logits, count: V)
     }
 
     if options.minP > 0 {
       // After top-p, as Hugging Face orders them; the weights' ratios are the probabilities'.
-      let cut = options.minP * Softmax.rowMax(logits, count: V)
-      total = 0
-      for i in 0..<V {
-        if logits[i] < cut { logits[i] = 0 } else { total += Double(logits[i]) }
-      }
+      total = zeroWeights(below: options.minP * Softmax.rowMax(logits, count: V), logits, count: V)
     }
 
     // Inverse-CDF draw over the unnormalized weights.
@@ -58,6 +51,15 @@ public enum TokenSampler {
       if cumulative > target { return i }
     }
     return last
+  }
+
+  /// Sets the weights below `cut` to 0 and returns the sum of those kept (the new total).
+  static func zeroWeights(below cut: Float, _ weights: UnsafeMutablePointer<Float>, count: Int) -> Double {
+    var total = 0.0
+    for i in 0..<count {
+      if weights[i] < cut { weights[i] = 0 } else { total += Double(weights[i]) }
+    }
+    return total
   }
 
   /// Index of the largest value (the first, on ties).
