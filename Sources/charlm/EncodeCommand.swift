@@ -23,7 +23,7 @@ struct EncodeCommand: ParsableCommand {
   @Argument(help: "UTF-8 text to encode.", completion: .file())
   var corpus: String
 
-  @Option(help: "Model file whose vocabulary and tokenizer settings to use.")
+  @Option(name: [.short, .long], help: "Model file whose vocabulary and tokenizer settings to use.")
   var model: String
 
   @Option(help: "The .npy file to write.")

@@ -17,8 +17,8 @@ struct PerplexityCommand: ParsableCommand {
       and the symbol after each of them is not scored.
       """)
 
-  @Option(help: "Model file written by charlm train.")
-  var model: String
+  @OptionGroup var modelPath: ModelPathOption
+  var model: String { modelPath.model }
 
   @Argument(help: "UTF-8 text to score.", completion: .file())
   var file: String

@@ -23,72 +23,29 @@ struct SampleCommand: ParsableCommand {
       stop ("stop", "length" or "time").
       """)
 
-  @Option(help: "Model file written by charlm train.")
-  var model: String
-
-  @Option(parsing: .unconditional, help: "Symbols to generate.")
-  var length: Int = 500
-
-  @Option(
-    parsing: .unconditional, help: "Sampling temperature: 1 follows the model, lower is more conservative, 0 is greedy."
-  )
-  var temperature: Float = 1
-
-  @Option(parsing: .unconditional, help: "Draw only from the K most likely symbols (0: no limit).")
-  var topK: Int = 0
-
-  @Option(
-    parsing: .unconditional,
-    help: "Draw only from the most likely symbols whose probability adds up to P (1: no limit).")
-  var topP: Float = 1
-
-  @Option(
-    parsing: .unconditional,
-    help: "Draw only from the symbols at least P times as likely as the most likely one (0: no limit).")
-  var minP: Float = 0
-
-  @Option(
-    parsing: .unconditional,
-    help: "Divide the positive logits of symbols already in the text by R, multiply the negative ones (1: off).")
-  var repetitionPenalty: Float = 1
-
-  @Option(parsing: .unconditional, help: "Text to continue.")
-  var prime: String = ""
-
-  @Option(
-    parsing: .unconditional, help: "Read the text to continue from this UTF-8 file (instead of --prime).",
-    completion: .file())
-  var primeFile: String?
-
-  @Option(
-    parsing: .unconditional,
-    help:
-      "Random seed; the same seed gives the same text (sample i of --count uses seed + i). Default: random, printed to stderr.",
-    transform: parseSeed)
-  var seed: UInt64?
-
-  @Option(parsing: .unconditional, help: "Samples to generate, in one batched pass, separated by a blank line.")
-  var count: Int = 1
-
-  @Option(
-    parsing: .unconditionalSingleValue,
-    help:
-      "End a sample when its text ends with this string, which is printed (repeatable; \\n and \\t are a newline and a tab)."
-  )
-  var stop: [String] = []
-
-  @Option(parsing: .unconditional, help: "Stop generating after this many seconds (per prime with -i).")
-  var maxTime: Double?
-
-  @OptionGroup var threads: ThreadOptions
-
-  @Flag(
-    name: [.customShort("i"), .long],
-    help: "Read a prime per line from standard input and print a continuation of each, until end of input.")
-  var interactive = false
+  @OptionGroup(title: "Model") var modelPath: ModelPathOption
+  @OptionGroup(title: "Sampling") var sampling: SamplingFlags
+  @OptionGroup(title: "Prime") var priming: PrimeFlags
+  @OptionGroup(title: "Run control") var extent: SampleExtentFlags
+  @OptionGroup(title: "Run control") var threads: ThreadOptions
 
   @Flag(help: "Print each sample as one line of JSON (prime, text, symbols, seed, stop).")
   var json = false
+
+  var model: String { modelPath.model }
+  var length: Int { extent.length }
+  var temperature: Float { sampling.temperature }
+  var topK: Int { sampling.topK }
+  var topP: Float { sampling.topP }
+  var minP: Float { sampling.minP }
+  var repetitionPenalty: Float { sampling.repetitionPenalty }
+  var seed: UInt64? { sampling.seed }
+  var prime: String { priming.prime }
+  var primeFile: String? { priming.primeFile }
+  var interactive: Bool { priming.interactive }
+  var count: Int { extent.count }
+  var stop: [String] { extent.stop }
+  var maxTime: Double? { extent.maxTime }
 
   func validate() throws {
     try check("--length", length, 0...1_000_000_000)
@@ -155,4 +112,74 @@ struct SampleCommand: ParsableCommand {
     sayRandomSeed()
     try session.generate(prime: text, printPrime: true, count: count, seed: seed, to: output)
   }
+}
+
+/// How each symbol is drawn from the model's distribution.
+struct SamplingFlags: ParsableArguments {
+  @Option(
+    name: [.short, .long], parsing: .unconditional,
+    help: "Sampling temperature: 1 follows the model, lower is more conservative, 0 is greedy.")
+  var temperature: Float = 1
+
+  @Option(
+    name: [.customShort("k"), .long], parsing: .unconditional,
+    help: "Draw only from the K most likely symbols (0: no limit).")
+  var topK: Int = 0
+
+  @Option(
+    parsing: .unconditional,
+    help: "Draw only from the most likely symbols whose probability adds up to P (1: no limit).")
+  var topP: Float = 1
+
+  @Option(
+    parsing: .unconditional,
+    help: "Draw only from the symbols at least P times as likely as the most likely one (0: no limit).")
+  var minP: Float = 0
+
+  @Option(
+    parsing: .unconditional,
+    help: "Divide the positive logits of symbols already in the text by R, multiply the negative ones (1: off).")
+  var repetitionPenalty: Float = 1
+
+  @Option(
+    name: [.short, .long], parsing: .unconditional,
+    help:
+      "Random seed; the same seed gives the same text (sample i of --count uses seed + i) (default: random, printed to stderr).",
+    transform: parseSeed)
+  var seed: UInt64?
+}
+
+/// The text a sample continues.
+struct PrimeFlags: ParsableArguments {
+  @Option(name: [.short, .long], parsing: .unconditional, help: "Text to continue.")
+  var prime: String = ""
+
+  @Option(
+    parsing: .unconditional, help: "Read the text to continue from this UTF-8 file (instead of --prime).",
+    completion: .file())
+  var primeFile: String?
+
+  @Flag(
+    name: [.customShort("i"), .long],
+    help: "Read a prime per line from standard input and print a continuation of each, until end of input.")
+  var interactive = false
+}
+
+/// How much is generated, and what ends a sample early.
+struct SampleExtentFlags: ParsableArguments {
+  @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "Symbols to generate.")
+  var length: Int = 500
+
+  @Option(parsing: .unconditional, help: "Samples to generate, in one batched pass, separated by a blank line.")
+  var count: Int = 1
+
+  @Option(
+    parsing: .unconditionalSingleValue,
+    help:
+      "End a sample when its text ends with this string, which is printed (repeatable; \\n and \\t are a newline and a tab)."
+  )
+  var stop: [String] = []
+
+  @Option(parsing: .unconditional, help: "Stop generating after this many seconds (per prime with -i).")
+  var maxTime: Double?
 }

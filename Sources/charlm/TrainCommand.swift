@@ -22,38 +22,29 @@ struct TrainCommand: ParsableCommand {
   @Argument(help: "UTF-8 text to train on.", completion: .file())
   var corpus: String = "corpora/fortunes-en.txt"
 
-  @Option(help: "Model file to write (safetensors); with --resume, the file to continue.")
-  var model: String
+  @OptionGroup(title: "Model") var modelFile: ModelFileOptions
+  @OptionGroup(title: "Model") var architecture: ArchitectureOptions
+  @OptionGroup(title: "Data") var vocabulary: VocabularyOptions
+  @OptionGroup(title: "Data") var batching: BatchOptions
+  @OptionGroup(title: "Optimization") var optimizer: OptimizerOptions
+  @OptionGroup(title: "Run control") var runLength: RunLengthOptions
+  @OptionGroup(title: "Run control") var start: RunStartOptions
+  @OptionGroup(title: "Run control") var threads: ThreadOptions
+  @OptionGroup(title: "Output") var output: TrainOutputOptions
+  @OptionGroup(title: "Output") var reporting: ReportingOptions
 
-  @OptionGroup var architecture: ArchitectureOptions
-  @OptionGroup var schedule: ScheduleOptions
-  @OptionGroup var vocabulary: VocabularyOptions
-  @OptionGroup var reporting: ReportingOptions
-
-  @OptionGroup var threads: ThreadOptions
-
-  @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
-  var resume = false
-
-  @Flag(help: "Start a new run even though --model already holds a model (it is replaced at the first save).")
-  var overwrite = false
-
-  @Option(
-    help: ArgumentHelp(
-      "Start from the weights and vocabulary of this model, to train on new text: a fresh optimizer, step count and metrics log.",
-      valueName: "model"),
-    completion: .file())
-  var initFrom: String?
-
-  @Flag(help: "Print one JSON summary object as the last line of standard output.")
-  var json = false
-
-  @Flag(help: "No progress lines on standard error.")
-  var quiet = false
+  var model: String { modelFile.model }
+  var initFrom: String? { modelFile.initFrom }
+  var resume: Bool { start.resume }
+  var overwrite: Bool { start.overwrite }
+  var json: Bool { output.json }
+  var quiet: Bool { output.quiet }
 
   func validate() throws {
     try architecture.validate()
-    try schedule.validate()
+    try batching.validate()
+    try optimizer.validate()
+    try runLength.validate()
     try vocabulary.validate()
     try reporting.validate()
     if resume && overwrite {
@@ -92,12 +83,12 @@ struct TrainCommand: ParsableCommand {
       saved = loaded
       var options = record.options
       options.maxTime = nil
-      schedule.apply(to: &options, resuming: true)
+      applyFlags(to: &options, resuming: true)
       try MemoryBudget.check(config: loaded.file.config, options: options, corpusBytes: bytes.count)
       run = try userFacing {
         try TextTrainer(
           resuming: loaded, record: record, text: bytes, source: corpus, options: options,
-          learningRate: schedule.learningRate)
+          learningRate: optimizer.learningRate)
       }
       if run.trainer.step >= options.steps {
         throw CLIFailure(
@@ -106,8 +97,7 @@ struct TrainCommand: ParsableCommand {
     } else {
       saved = nil
       var options = TrainingOptions()
-      options.seed = schedule.seed ?? options.seed
-      schedule.apply(to: &options, resuming: false)
+      applyFlags(to: &options, resuming: false)
       // Weights and vocabulary from --init-from, or a new vocabulary and initial weights; the
       // memory a run needs is checked before its model and workspace are allocated.
       let source = try initFrom.map { path in try userFacing { try LoadedModel(path: path) } }
@@ -189,6 +179,14 @@ struct TrainCommand: ParsableCommand {
     }
   }
 
+  /// Writes the flags given over `options`: the defaults for a new run, the saved run's for a
+  /// resumed one (whose data layout and seed only change when a flag says so).
+  func applyFlags(to options: inout TrainingOptions, resuming: Bool) {
+    batching.apply(to: &options, resuming: resuming)
+    optimizer.apply(to: &options)
+    runLength.apply(to: &options, resuming: resuming)
+  }
+
   /// The closing lines: a human summary on stderr, and the JSON object on stdout.
   func report(_ summary: TrainingSummary, trainer: Trainer) {
     let valBits = summary.validationLoss.map { $0 / log(2) }
@@ -221,4 +219,35 @@ struct TrainCommand: ParsableCommand {
     object["best_val_loss"] = summary.bestValidationLoss ?? NSNull()
     printJSON(object)
   }
+}
+
+/// The model file a run writes and where its weights may come from.
+struct ModelFileOptions: ParsableArguments {
+  @Option(name: [.short, .long], help: "Model file to write (safetensors); with --resume, the file to continue.")
+  var model: String
+
+  @Option(
+    help: ArgumentHelp(
+      "Start from the weights and vocabulary of this model, to train on new text: a fresh optimizer, step count and metrics log.",
+      valueName: "model"),
+    completion: .file())
+  var initFrom: String?
+}
+
+/// Whether the run continues --model, replaces it, or (neither) starts a file that is not there yet.
+struct RunStartOptions: ParsableArguments {
+  @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
+  var resume = false
+
+  @Flag(help: "Start a new run even though --model already holds a model (it is replaced at the first save).")
+  var overwrite = false
+}
+
+/// What `train` prints.
+struct TrainOutputOptions: ParsableArguments {
+  @Flag(help: "Print one JSON summary object as the last line of standard output.")
+  var json = false
+
+  @Flag(name: [.short, .long], help: "No progress lines on standard error.")
+  var quiet = false
 }

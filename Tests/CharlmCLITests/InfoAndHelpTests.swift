@@ -51,16 +51,21 @@ import Testing
   static let commands: [(String, any ParsableCommand.Type)] = [
     ("charlm", CharLMCommand.self), ("train", TrainCommand.self), ("sample", SampleCommand.self),
     ("perplexity", PerplexityCommand.self), ("info", InfoCommand.self), ("encode", EncodeCommand.self),
-    ("plot", PlotCommand.self),
+    ("plot", PlotCommand.self), ("bench", BenchCommand.self),
   ]
 
-  @Test("--help of every command matches its snapshot", arguments: commands.map(\.0))
-  func help(command: String) throws {
-    let type = try #require(Self.commands.first { $0.0 == command }?.1)
+  /// `charlm <command> --help` at 100 columns, as the snapshots and docs/CLI.md hold it.
+  static func helpText(_ command: String) throws -> String {
+    let type = try #require(commands.first { $0.0 == command }?.1)
     let text =
       command == "charlm"
       ? CharLMCommand.helpMessage(columns: 100) : CharLMCommand.helpMessage(for: type, columns: 100)
-    try Snapshot.expectMatches(text + "\n", named: "help-\(command).txt")
+    return text + "\n"
+  }
+
+  @Test("--help of every command matches its snapshot", arguments: commands.map(\.0))
+  func help(command: String) throws {
+    try Snapshot.expectMatches(try Self.helpText(command), named: "help-\(command).txt")
   }
 }
 
