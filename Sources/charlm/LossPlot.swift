@@ -31,7 +31,7 @@ struct LossPlot {
   /// A plot of `runs`, whose x are in ``PlotAxis`` units (seconds for time: shown in seconds,
   /// minutes or hours, whichever keeps the numbers short); `yMin`/`yMax` force the loss axis.
   init(
-    runs: [PlotRun], title: String, axis: PlotAxis = .step, smoothing: Smoothing = .none, yMin: Double? = nil,
+    runs: [PlotRun], title: String, axis: PlotAxis = .step, smoothing: Smoothing = .off, yMin: Double? = nil,
     yMax: Double? = nil
   ) {
     var runs = runs
@@ -180,7 +180,7 @@ struct LossPlot {
       let (trainColor, validationColor) = colors(index)
       out += "<g id=\"run-\(index)\" clip-path=\"url(#loss-area)\">\n"
       if !run.train.isEmpty {
-        if smoothing != .none {
+        if smoothing != .off {
           out +=
             "  <polyline class=\"train-logged\" fill=\"none\" stroke=\"\(trainColor)\" stroke-opacity=\"0.25\" stroke-width=\"1\" points=\"\(points(run.train, y))\"/>\n"
         }
@@ -191,7 +191,8 @@ struct LossPlot {
         out +=
           "  <polyline class=\"validation\" fill=\"none\" stroke=\"\(validationColor)\" stroke-width=\"1.8\" stroke-dasharray=\"6 3\" points=\"\(points(run.validation, y))\"/>\n"
         for p in run.validation {
-          out += "  <circle class=\"validation\" cx=\"\(n(x(p.x)))\" cy=\"\(n(y(p.y)))\" r=\"3\" fill=\"\(validationColor)\"/>\n"
+          out +=
+            "  <circle class=\"validation\" cx=\"\(n(x(p.x)))\" cy=\"\(n(y(p.y)))\" r=\"3\" fill=\"\(validationColor)\"/>\n"
         }
       }
       out += "</g>\n"

@@ -4,19 +4,23 @@ import ArgumentParser
 struct PlotOptions: ParsableArguments {
   @Option(
     name: .customLong("x"),
-    help: "What x is: step (default), time (training seconds, summed over resumes; shown in s, min or h) or epoch.")
+    help: ArgumentHelp(
+      "What x is: step, time (training seconds, summed over resumes; shown in s, min or h) or epoch.",
+      valueName: "axis"))
   var axis: PlotAxis = .step
 
   @Option(
     help: ArgumentHelp(
-      "Smoothing of the training loss: 0 none (default), a number in (0, 1) an exponential moving average of that weight (e.g. 0.9), an integer ≥ 2 the mean of that many logged points. The logged curve stays, faint.",
+      "Smoothing of the training loss: 0 off, a number in (0, 1) an exponential moving average of that weight (e.g. 0.9), an integer ≥ 2 the mean of that many logged points. The logged curve stays, faint.",
       valueName: "amount"))
-  var smooth: Smoothing = .none
+  var smooth: Smoothing = .off
 
   @Option(help: "Bottom of the loss axis, bits/char (default: from the later 90% of each run).")
   var ymin: Double?
 
-  @Option(help: "Top of the loss axis, bits/char (default: from the later 90% of each run, so the first steps do not squash it).")
+  @Option(
+    help:
+      "Top of the loss axis, bits/char (default: from the later 90% of each run, so the first steps do not squash it).")
   var ymax: Double?
 
   func validate() throws {

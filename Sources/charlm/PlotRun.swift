@@ -86,16 +86,16 @@ struct PlotRun {
 /// slider: weight in (0, 1), bias-corrected so the curve starts at the first point), or by the
 /// mean of a trailing window of points.
 enum Smoothing: Equatable, ExpressibleByArgument {
-  case none
+  case off
   case exponential(weight: Double)
   case window(points: Int)
 
-  /// `0` (or `1`): none; a number in (0, 1): an EMA of that weight; an integer ≥ 2: a window of
+  /// `0` (or `1`): off; a number in (0, 1): an EMA of that weight; an integer ≥ 2: a window of
   /// that many points.
   init?(argument: String) {
     guard let value = Double(argument), value.isFinite, value >= 0 else { return nil }
     if value == 0 || value == 1 {
-      self = .none
+      self = .off
     } else if value < 1 {
       self = .exponential(weight: value)
     } else if value == value.rounded() && value <= 1e6 {
@@ -108,7 +108,7 @@ enum Smoothing: Equatable, ExpressibleByArgument {
   /// `points` with their y smoothed; x stays.
   func apply(_ points: [PlotPoint]) -> [PlotPoint] {
     switch self {
-    case .none:
+    case .off:
       return points
     case .exponential(let weight):
       var average = 0.0
@@ -131,7 +131,7 @@ enum Smoothing: Equatable, ExpressibleByArgument {
   /// For the legend: `EMA 0.9`, `mean of 20`, or nil.
   var label: String? {
     switch self {
-    case .none: nil
+    case .off: nil
     case .exponential(let weight): "EMA \(weight)"
     case .window(let count): "mean of \(count)"
     }

@@ -163,7 +163,9 @@ final class ProgressDisplay {
       ["\(Int(median)) sym/s", ""],
       eta.isEmpty ? [""] : ["ETA \(eta)", eta, ""],
       report.skipped
-        ? ["[non-finite loss or gradient: step skipped, learning rate halved]", "[step skipped, lr halved]", "[skipped]"]
+        ? [
+          "[non-finite loss or gradient: step skipped, learning rate halved]", "[step skipped, lr halved]", "[skipped]",
+        ]
         : [""],
     ]
     // Units and words go first, then separators, then whole fields, the least useful first.

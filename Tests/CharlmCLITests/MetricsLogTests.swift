@@ -71,11 +71,6 @@ import Testing
     #expect(throws: CLIFailure.self) { try MetricsLog.read(path: path) }
     do { _ = try MetricsLog.read(path: path) } catch { #expect("\(error)".contains("line 2")) }
   }
-}
-
-/// A clock the test advances by hand.
-final class FakeClock {
-  var seconds = 0.0
 
   @Test("with the chunks per epoch, every line carries its epoch (to 1/10000)")
   func epochs() throws {
@@ -92,4 +87,10 @@ final class FakeClock {
     #expect(records.count == 11)
     #expect(records.map { $0.epoch ?? -1 } == records.map { (Double($0.step) / 3 * 1e4).rounded() / 1e4 })
   }
+}
+
+/// A clock the test advances by hand.
+final class FakeClock {
+  var seconds = 0.0
+
 }

@@ -125,7 +125,8 @@ import Testing
   func fittedSkipped() {
     let status = Self.status(skipped: true)
     #expect(status.full.hasSuffix("ETA 5m39s  [non-finite loss or gradient: step skipped, learning rate halved]"))
-    #expect(status.fitted(columns: 80) == "137/1000 ep 1.37 loss 2.631 b/c val 2.412 b/c 5210 sym/s ETA 5m39s [skipped]")
+    #expect(
+      status.fitted(columns: 80) == "137/1000 ep 1.37 loss 2.631 b/c val 2.412 b/c 5210 sym/s ETA 5m39s [skipped]")
     // Every width from 1 to 200: never more than width − 1, and a wider terminal never shows less.
     var previous = -1
     for columns in 1...200 {
