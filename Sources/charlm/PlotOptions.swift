@@ -11,7 +11,7 @@ struct PlotOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Smoothing of the training loss: 0 off, a number in (0, 1) an exponential moving average of that weight (e.g. 0.9), an integer ≥ 2 the mean of that many logged points. The logged curve stays, faint.",
+      "Smoothing of the training loss: 0 off, a number in (0, 1) an exponential moving average of that weight (e.g. 0.9), an integer ≥ 2 the mean of that many logged points centred on each. The logged curve stays, faint.",
       valueName: "amount"))
   var smooth: Smoothing = .off
 

@@ -84,7 +84,7 @@ struct PlotRun {
 
 /// How the training loss is smoothed: not, by an exponential moving average (TensorBoard's
 /// slider: weight in (0, 1), bias-corrected so the curve starts at the first point), or by the
-/// mean of a trailing window of points.
+/// mean of a window of points centred on each (cut short at the ends).
 enum Smoothing: Equatable, ExpressibleByArgument {
   case off
   case exponential(weight: Double)
@@ -119,11 +119,12 @@ enum Smoothing: Equatable, ExpressibleByArgument {
         return PlotPoint(x: p.x, y: average / (1 - correction))
       }
     case .window(let count):
-      var sum = 0.0
+      // Centred, so the curve does not lag behind the log (an EMA does, as TensorBoard's).
+      var prefix = [0.0]
+      for p in points { prefix.append(prefix[prefix.count - 1] + p.y) }
       return points.indices.map { i in
-        sum += points[i].y
-        if i >= count { sum -= points[i - count].y }
-        return PlotPoint(x: points[i].x, y: sum / Double(min(i + 1, count)))
+        let (lo, hi) = (max(0, i - (count - 1) / 2), min(points.count - 1, i + count / 2))
+        return PlotPoint(x: points[i].x, y: (prefix[hi + 1] - prefix[lo]) / Double(hi - lo + 1))
       }
     }
   }

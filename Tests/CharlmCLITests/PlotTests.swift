@@ -134,7 +134,7 @@ import Testing
   }
 
   @Test(
-    "--smooth: 0 none, (0, 1) a bias-corrected EMA, an integer ≥ 2 a trailing window",
+    "--smooth: 0 off, (0, 1) a bias-corrected EMA, an integer ≥ 2 a centred window",
     arguments: [
       ("0", Smoothing.off), ("1", .off), ("0.9", .exponential(weight: 0.9)), ("20", .window(points: 20)),
       ("1.5", nil), ("-0.5", nil), ("nan", nil), ("x", nil),
@@ -154,7 +154,7 @@ import Testing
     }
     // EMA 0.5: averages 0.5, 1.75, 1.875, 3.9375 over corrections 0.5, 0.75, 0.875, 0.9375.
     let ema = [0.5 / 0.5, 1.75 / 0.75, 1.875 / 0.875, 3.9375 / 0.9375]
-    let window = [1, 2, 2, 11.0 / 3]
+    let window = [2, 2, 11.0 / 3, 4]
     for (smoothing, expected) in [(Smoothing.exponential(weight: 0.5), ema), (.window(points: 3), window)] {
       let worst = zip(smoothing.apply(points), expected).map { abs($0.y - $1) }.max() ?? 0
       #expect(worst <= 1e-12, "\(smoothing): worst error \(worst)")
