@@ -21,6 +21,9 @@ struct MetricsRecord: Codable, Equatable {
   var gradNorm: Double?
   /// Training throughput since the previous step line (symbols predicted per second).
   var charsPerSecond: Double?
+  /// Epochs of the training split the step has gone through (step / chunks per epoch), so
+  /// `charlm plot --x epoch` needs no corpus; absent in logs written before it was logged.
+  var epoch: Double? = nil
 
   enum CodingKeys: String, CodingKey {
     case event, step, time
@@ -29,6 +32,7 @@ struct MetricsRecord: Codable, Equatable {
     case learningRate = "learning_rate"
     case gradNorm = "grad_norm"
     case charsPerSecond = "chars_per_second"
+    case epoch
   }
 }
 
@@ -49,6 +53,8 @@ final class MetricsLog {
   let totalSteps: Int
   /// Symbols predicted per step (T·B), for the throughput.
   let symbolsPerStep: Int
+  /// Chunks per epoch K (step / K is the epoch), when known.
+  let chunksPerEpoch: Int?
   private let handle: FileHandle
   private let clock: () -> Double
   private var lastLogged = -Double.infinity
@@ -61,16 +67,18 @@ final class MetricsLog {
   /// - keepingThrough: when appending, the step the model file holds: lines of later steps
   ///   (logged by a run killed before its next save, and about to be trained again) and a
   ///   torn last line are cut off first, so the log never repeats or contradicts the model.
+  /// - chunksPerEpoch: when given, every line carries its `epoch`.
   /// - clock: seconds since the run started (tests pass a fake one).
   /// - Throws: ``CLIFailure`` when the file cannot be created or opened.
   init(
     path: String, append: Bool, keepingThrough: Int? = nil, interval: Double, totalSteps: Int, symbolsPerStep: Int,
-    clock: @escaping () -> Double = MetricsLog.secondsSinceStart()
+    chunksPerEpoch: Int? = nil, clock: @escaping () -> Double = MetricsLog.secondsSinceStart()
   ) throws {
     self.path = path
     self.interval = interval
     self.totalSteps = totalSteps
     self.symbolsPerStep = symbolsPerStep
+    self.chunksPerEpoch = chunksPerEpoch.map { max($0, 1) }
     self.clock = clock
     let fm = FileManager.default
     if !append || !fm.fileExists(atPath: path) {
@@ -162,6 +170,8 @@ final class MetricsLog {
     // Short numbers: time to the millisecond, throughput to 0.1 symbol/s.
     record.time = (record.time * 1000).rounded() / 1000
     record.charsPerSecond = record.charsPerSecond.map { ($0 * 10).rounded() / 10 }
+    // The epoch to 1/10000 (K is at most a few million chunks; the plot needs no more).
+    if let chunksPerEpoch { record.epoch = (Double(record.step) / Double(chunksPerEpoch) * 1e4).rounded() / 1e4 }
     do {
       var data = try encoder.encode(record)
       data.append(UInt8(ascii: "\n"))

@@ -9,8 +9,8 @@ import Training
 
 /// How training progress is shown on standard error.
 enum ProgressStyle: Equatable {
-  /// A terminal: one status line redrawn in place (`\r` + clear to end of line); validations
-  /// and saves print as lines of their own.
+  /// A terminal: one status line redrawn in place (`\r` + clear to end of line), cut to the
+  /// terminal's width so that it never wraps; validations and saves print as lines of their own.
   case live
   /// Not a terminal (a log file, a pipe): a plain line every `interval` seconds.
   case lines
@@ -45,6 +45,8 @@ final class ProgressDisplay {
   /// `--max-time`: the time left is never more than what remains of it.
   let timeLimit: Double?
   private let write: (String) -> Void
+  /// The terminal's width in columns, asked at every live redraw.
+  private let columns: () -> Int
   private var lastShown = -Double.infinity
   private var firstStepSeen = false
   private var recentRates: [Double] = []
@@ -57,9 +59,11 @@ final class ProgressDisplay {
 
   /// - write: receives the text exactly as it should appear (lines end in `\n`; live redraws
   ///   start with `\r`); the default writes to standard error.
+  /// - columns: the terminal's width, which a live line is fitted to (``StatusLine``).
   init(
     totalSteps: Int, chunksPerEpoch: Int, symbolsPerStep: Int, style: ProgressStyle, interval: Double = 2,
-    redrawInterval: Double = 0.1, timeLimit: Double? = nil, write: @escaping (String) -> Void = writeStandardError
+    redrawInterval: Double = 0.1, timeLimit: Double? = nil, write: @escaping (String) -> Void = writeStandardError,
+    columns: @escaping () -> Int = standardErrorColumns
   ) {
     self.totalSteps = totalSteps
     self.chunksPerEpoch = max(chunksPerEpoch, 1)
@@ -69,6 +73,7 @@ final class ProgressDisplay {
     self.redrawInterval = redrawInterval
     self.timeLimit = timeLimit
     self.write = write
+    self.columns = columns
   }
 
   /// Shows what `event` changes.
@@ -83,14 +88,14 @@ final class ProgressDisplay {
       let gap = style == .live ? redrawInterval : interval
       guard first || elapsed - lastShown >= gap || report.step == totalSteps || report.skipped else { return }
       lastShown = elapsed
-      let text = statusLine(report, elapsed: elapsed)
+      let line = statusFields(report, elapsed: elapsed)
       if style == .live {
-        write("\r" + text + "\u{1B}[K")
+        write("\r" + line.fitted(columns: columns()) + "\u{1B}[K")
         liveLineOpen = true
         // A skipped step is worth keeping on screen.
         if report.skipped { finishLine() }
       } else {
-        write(text + "\n")
+        write(line.full + "\n")
       }
     case .validation(let step, let loss, let improved):
       lastValidationBits = loss / log(2)
@@ -131,19 +136,45 @@ final class ProgressDisplay {
 
   /// `step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 3m05s`
   func statusLine(_ report: Trainer.StepReport, elapsed: Double) -> String {
+    statusFields(report, elapsed: elapsed).full
+  }
+
+  /// The status line's fields with their shorter forms, for a narrow terminal: at 80 columns
+  /// `step 137/1000  epoch 1.37  loss 2.631 b/c  val 2.412 b/c  5210 sym/s  ETA 3m05s`.
+  func statusFields(_ report: Trainer.StepReport, elapsed: Double) -> StatusLine {
     let median = recentRates.sorted()[recentRates.count / 2]
-    let bits = Double(report.loss) / log(2)
-    var line = "step \(report.step)/\(totalSteps)  epoch \(fmt(Double(report.step) / Double(chunksPerEpoch), 2))"
-    line += "  loss \(fmt(Double(report.loss), 4)) (\(fmt(bits, 3)) bits/char)"
-    if let v = lastValidationBits { line += "  val \(fmt(v, 3)) bits/char" }
-    line += "  \(Int(median)) sym/s"
+    let bits = fmt(Double(report.loss) / log(2), 3)
+    let epoch = fmt(Double(report.step) / Double(chunksPerEpoch), 2)
+    var eta = ""
     if median > 0 && report.step < totalSteps {
       var left = Double((totalSteps - report.step) * symbolsPerStep) / median
       if let timeLimit { left = max(0, min(left, timeLimit - elapsed)) }
-      line += "  ETA \(duration(left))"
+      eta = duration(left)
     }
-    if report.skipped { line += "  [non-finite loss or gradient: step skipped, learning rate halved]" }
-    return line
+    let val = lastValidationBits.map { fmt($0, 3) }
+    let fields = [
+      ["step \(report.step)/\(totalSteps)", "\(report.step)/\(totalSteps)"],
+      ["epoch \(epoch)", "ep \(epoch)", ""],
+      [
+        "loss \(fmt(Double(report.loss), 4)) (\(bits) bits/char)", "loss \(bits) bits/char", "loss \(bits) b/c",
+        "\(bits) b/c",
+      ],
+      val.map { ["val \($0) bits/char", "val \($0) b/c", "val \($0)", ""] } ?? [""],
+      ["\(Int(median)) sym/s", ""],
+      eta.isEmpty ? [""] : ["ETA \(eta)", eta, ""],
+      report.skipped
+        ? [
+          "[non-finite loss or gradient: step skipped, learning rate halved]", "[step skipped, lr halved]", "[skipped]",
+        ]
+        : [""],
+    ]
+    // Units and words go first, then separators, then whole fields, the least useful first.
+    let (step, ep, loss, v, rate, time, note) = (0, 1, 2, 3, 4, 5, 6)
+    return StatusLine(
+      fields: fields,
+      shrinkOrder: [
+        loss, note, loss, v, ep, note, step, StatusLine.singleSpaces, rate, ep, v, loss, time, v, time,
+      ])
   }
 }
 

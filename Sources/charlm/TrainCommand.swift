@@ -159,7 +159,7 @@ struct TrainCommand: ParsableCommand {
       : try MetricsLog(
         path: MetricsLog.path(forModel: model), append: resume, keepingThrough: trainer.step,
         interval: reporting.progressInterval,
-        totalSteps: options.steps, symbolsPerStep: trainer.symbolsPerStep)
+        totalSteps: options.steps, symbolsPerStep: trainer.symbolsPerStep, chunksPerEpoch: trainer.chunksPerEpoch)
     // Symbol counts of the whole corpus for `charlm info` (a resumed run keeps the first run's).
     let symbolCounts =
       saved?.file.extraMetadata[MetadataKey.symbolCounts]

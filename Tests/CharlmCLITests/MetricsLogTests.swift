@@ -71,9 +71,26 @@ import Testing
     #expect(throws: CLIFailure.self) { try MetricsLog.read(path: path) }
     do { _ = try MetricsLog.read(path: path) } catch { #expect("\(error)".contains("line 2")) }
   }
+
+  @Test("with the chunks per epoch, every line carries its epoch (to 1/10000)")
+  func epochs() throws {
+    let dir = try ScratchDirectory("metrics-epoch")
+    let path = MetricsLog.path(forModel: dir.path("m.safetensors"))
+    let clock = FakeClock()
+    do {
+      let log = try MetricsLog(
+        path: path, append: false, interval: 0, totalSteps: 20, symbolsPerStep: 100, chunksPerEpoch: 3,
+        clock: { clock.seconds })
+      feed(log, clock: clock)
+    }
+    let records = try MetricsLog.read(path: path)
+    #expect(records.count == 11)
+    #expect(records.map { $0.epoch ?? -1 } == records.map { (Double($0.step) / 3 * 1e4).rounded() / 1e4 })
+  }
 }
 
 /// A clock the test advances by hand.
 final class FakeClock {
   var seconds = 0.0
+
 }

@@ -22,11 +22,11 @@ import Testing
     return events
   }
 
-  static func render(_ style: ProgressStyle, interval: Double = 2) -> String {
+  static func render(_ style: ProgressStyle, interval: Double = 2, columns: Int = 200) -> String {
     var text = ""
     let display = ProgressDisplay(
       totalSteps: 20, chunksPerEpoch: 5, symbolsPerStep: 1000, style: style, interval: interval,
-      redrawInterval: 0.5, write: { text += $0 })
+      redrawInterval: 0.5, write: { text += $0 }, columns: { columns })
     for event in events() {
       display.handle(event)
       if case .validation = event { display.saved() }
@@ -85,6 +85,64 @@ import Testing
       totalSteps: 20, chunksPerEpoch: 5, symbolsPerStep: 1000, style: .lines, timeLimit: 2, write: { text += $0 })
     display.handle(Self.events()[0])
     #expect(text.hasSuffix("3333 sym/s  ETA 2s\n"), "\(text)")
+  }
+
+  /// A status line as a run of 1000 steps shows it at step 137, with a validation and a skipped step.
+  static func status(skipped: Bool) -> StatusLine {
+    let display = ProgressDisplay(
+      totalSteps: 1000, chunksPerEpoch: 100, symbolsPerStep: 2048, style: .live, write: { _ in }, columns: { 80 })
+    display.handle(.validation(step: 100, loss: 2.412 * log(2), improved: false))
+    display.handle(
+      .step(
+        Trainer.StepReport(step: 136, loss: 1.8234, gradientNorm: 1, skipped: false), symbolsPerSecond: 5210,
+        elapsedSeconds: 1))
+    let report = Trainer.StepReport(step: 137, loss: 1.8234, gradientNorm: 1, skipped: skipped)
+    return display.statusFields(report, elapsed: 2)
+  }
+
+  @Test(
+    "the live line fits in width − 1 columns, giving way units first, then whole fields",
+    arguments: [
+      (200, "step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 5m39s"),
+      (101, "step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 5m39s"),
+      (100, "step 137/1000  epoch 1.37  loss 2.631 bits/char  val 2.412 bits/char  5210 sym/s  ETA 5m39s"),
+      (90, "step 137/1000  epoch 1.37  loss 2.631 b/c  val 2.412 bits/char  5210 sym/s  ETA 5m39s"),
+      (80, "step 137/1000  epoch 1.37  loss 2.631 b/c  val 2.412 b/c  5210 sym/s  ETA 5m39s"),
+      (60, "137/1000 ep 1.37 loss 2.631 b/c val 2.412 b/c ETA 5m39s"),
+      (50, "137/1000 loss 2.631 b/c val 2.412 b/c ETA 5m39s"),
+      (30, "137/1000 2.631 b/c 5m39s"),
+      (20, "137/1000 2.631 b/c"),
+      (10, "137/1000 "),
+      (1, ""),
+    ])
+  func fitted(columns: Int, expected: String) {
+    let line = Self.status(skipped: false).fitted(columns: columns)
+    #expect(line == expected, "\(columns) columns")
+    #expect(line.count <= max(columns - 1, 0))
+  }
+
+  @Test("a skipped step keeps its note as long as it can, shortened before the numbers go")
+  func fittedSkipped() {
+    let status = Self.status(skipped: true)
+    #expect(status.full.hasSuffix("ETA 5m39s  [non-finite loss or gradient: step skipped, learning rate halved]"))
+    #expect(
+      status.fitted(columns: 80) == "137/1000 ep 1.37 loss 2.631 b/c val 2.412 b/c 5210 sym/s ETA 5m39s [skipped]")
+    // Every width from 1 to 200: never more than width − 1, and a wider terminal never shows less.
+    var previous = -1
+    for columns in 1...200 {
+      let count = status.fitted(columns: columns).count
+      #expect(count <= columns - 1 && count >= previous, "\(columns) columns: \(count) characters")
+      previous = count
+    }
+  }
+
+  @Test("a live run at 40 columns: every redraw fits in 39; non-terminal lines are not cut")
+  func liveNarrow() {
+    let redraws = Self.render(.live, columns: 40).components(separatedBy: "\r").dropFirst()
+      .map { $0.components(separatedBy: "\u{1B}[K")[0] }
+    #expect(!redraws.isEmpty && redraws.allSatisfy { $0.count <= 39 }, "\(redraws)")
+    let lines = Self.render(.lines, columns: 40).split(separator: "\n")
+    #expect(lines.contains { $0.count > 40 })
   }
 
   @Test("quiet prints nothing")

@@ -8,6 +8,8 @@
 # so SwiftPM finds OpenBLAS, oneDNN for Kernels' products on x86-64 — charlm builds and runs
 # on BLAS without it, so it is only added where Debian's oneDNN 2.x is what charlm loads).
 CHARLM_BUILD_PACKAGES=(libicu-dev libopenblas-dev pkg-config)
+# `charlm plot --output x.png` converts its SVG with rsvg-convert (and its tests check the PNG).
+CHARLM_BUILD_PACKAGES+=(librsvg2-bin)
 if [[ $(uname -m) == x86_64 ]]; then
   CHARLM_BUILD_PACKAGES+=(libdnnl-dev)
 fi
