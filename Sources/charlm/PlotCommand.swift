@@ -28,7 +28,7 @@ struct PlotCommand: ParsableCommand {
   @Option(help: "Title of the plot (default: the log's file name, or the runs' names).")
   var title: String?
 
-  @OptionGroup(title: "Output")
+  @OptionGroup(title: "Axes and smoothing")
   var plot: PlotOptions
 
   /// Extensions of image formats `plot` does not write: refused, never filled with SVG bytes.

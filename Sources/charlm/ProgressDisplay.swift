@@ -134,13 +134,9 @@ final class ProgressDisplay {
     showValidation(saved: false)
   }
 
-  /// `step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 3m05s`
-  func statusLine(_ report: Trainer.StepReport, elapsed: Double) -> String {
-    statusFields(report, elapsed: elapsed).full
-  }
-
-  /// The status line's fields with their shorter forms, for a narrow terminal: at 80 columns
-  /// `step 137/1000  epoch 1.37  loss 2.631 b/c  val 2.412 b/c  5210 sym/s  ETA 3m05s`.
+  /// The status line's fields with their shorter forms: in full (``StatusLine/full``)
+  /// `step 137/1000  epoch 1.37  loss 1.8234 (2.631 bits/char)  val 2.412 bits/char  5210 sym/s  ETA 3m05s`,
+  /// at 80 columns `step 137/1000  epoch 1.37  loss 2.631 b/c  val 2.412 b/c  5210 sym/s  ETA 3m05s`.
   func statusFields(_ report: Trainer.StepReport, elapsed: Double) -> StatusLine {
     let median = recentRates.sorted()[recentRates.count / 2]
     let bits = fmt(Double(report.loss) / log(2), 3)
