@@ -10,17 +10,24 @@ import Training
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train",
-    abstract: "Train a model on a UTF-8 text file.",
+    abstract: "Train a model on UTF-8 text files.",
     discussion: """
-      The first (1 − val-fraction) of the text trains, the tail validates. The model file keeps \
+      A --val-fraction of the text validates (by default blocks sampled from all of it, see \
+      --val-split), the rest trains; or the whole text trains and --val-file validates. The model file keeps \
       the weights with the best validation loss, plus everything --resume needs. Ctrl-C saves and \
       stops; a second Ctrl-C quits at once. Progress goes to standard error: one line redrawn \
       in place on a terminal, else a line every --progress-interval seconds. Metrics go to \
       <model>.metrics.jsonl (a new run starts it afresh, --resume appends); see charlm plot.
       """)
 
-  @Argument(help: "UTF-8 text to train on.", completion: .file())
-  var corpus: String = "corpora/fortunes-en.txt"
+  @Argument(
+    help: ArgumentHelp(
+      "UTF-8 text to train on: files, directories (their regular files in byte order of the names; not hidden "
+        + "files, not subdirectories) or - for standard input, joined in the order given with a newline after a "
+        + "file that does not end in a line break.",
+      valueName: "corpus"),
+    completion: .file())
+  var inputs: [String] = ["corpora/fortunes-en.txt"]
 
   @Option(help: "Model file to write (safetensors); with --resume, the file to continue.")
   var model: String
@@ -29,6 +36,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var schedule: ScheduleOptions
   @OptionGroup var vocabulary: VocabularyOptions
   @OptionGroup var reporting: ReportingOptions
+  @OptionGroup(title: "Data") var validation: ValidationOptions
 
   @OptionGroup var threads: ThreadOptions
 
@@ -56,6 +64,8 @@ struct TrainCommand: ParsableCommand {
     try schedule.validate()
     try vocabulary.validate()
     try reporting.validate()
+    try validation.validate(valFraction: schedule.valFraction)
+    try TextInput.checkStandardInputOnce(inputs + [validation.valFile].compactMap { $0 })
     if resume && overwrite {
       throw ValidationError("--resume continues the model and --overwrite replaces it; give one of them")
     }
@@ -78,7 +88,11 @@ struct TrainCommand: ParsableCommand {
     try checkPath()
     try RunLock.acquire(forModel: model)
     try checkPath()
-    let bytes = try TextInput.read(corpus, what: "corpus")
+    let text = try TextInput.read(inputs, what: "corpus")
+    let (bytes, corpus) = (text.bytes, text.name)
+    let validationText = try validation.valFile.map {
+      (bytes: try TextInput.read($0, what: "validation file"), source: TextInput.displayName($0))
+    }
 
     // The run: new, or restored from the model file (its training record read once, here).
     let run: TextTrainer
@@ -93,11 +107,12 @@ struct TrainCommand: ParsableCommand {
       var options = record.options
       options.maxTime = nil
       schedule.apply(to: &options, resuming: true)
+      validation.apply(to: &options, resuming: true)
       try MemoryBudget.check(config: loaded.file.config, options: options, corpusBytes: bytes.count)
       run = try userFacing {
         try TextTrainer(
-          resuming: loaded, record: record, text: bytes, source: corpus, options: options,
-          learningRate: schedule.learningRate)
+          resuming: loaded, record: record, text: bytes, source: corpus, validationText: validationText,
+          options: options, learningRate: schedule.learningRate)
       }
       if run.trainer.step >= options.steps {
         throw CLIFailure(
@@ -108,6 +123,7 @@ struct TrainCommand: ParsableCommand {
       var options = TrainingOptions()
       options.seed = schedule.seed ?? options.seed
       schedule.apply(to: &options, resuming: false)
+      validation.apply(to: &options, resuming: false)
       // Weights and vocabulary from --init-from, or a new vocabulary and initial weights; the
       // memory a run needs is checked before its model and workspace are allocated.
       let source = try initFrom.map { path in try userFacing { try LoadedModel(path: path) } }
@@ -127,11 +143,22 @@ struct TrainCommand: ParsableCommand {
         var generator = SeededGenerator(seed: options.seed)
         languageModel = LanguageModel(config: config, generator: &generator)
       }
-      run = try userFacing { try TextTrainer(corpus: prepared, model: languageModel, options: options) }
+      let validating = try validationText.map { text in
+        try userFacing { try TrainingCorpus(bytes: text.bytes, source: text.source, tokenizer: prepared.tokenizer) }
+      }
+      run = try userFacing {
+        try TextTrainer(corpus: prepared, model: languageModel, options: options, validationText: validating)
+      }
     }
     let (trainer, tokenizer, ids) = (run.trainer, run.corpus.tokenizer, run.corpus.ids)
     let (options, languageModel) = (trainer.options, trainer.model)
     let validationCount = run.validation?.count ?? 0
+    if let held = run.validationCorpus, held.unknownCount > 0, !quiet, let valFile = validation.valFile {
+      eprint(
+        "charlm: \(held.unknownCount) symbols of \(TextInput.displayName(valFile)) are not in the corpus's vocabulary"
+          + " (\(UnknownSymbols.examples(held.unknownSymbols)))"
+          + (tokenizer.unknownID != nil ? "; they validate as the unknown symbol" : "; they are left out"))
+    }
     if run.corpus.unknownCount > 0 && !quiet {
       eprint(
         resume || initFrom != nil
@@ -145,7 +172,9 @@ struct TrainCommand: ParsableCommand {
     let config = languageModel.config
     if !quiet {
       eprint(
-        "charlm: \(corpus): \(ids.count) symbols (\(run.train.count) train, \(validationCount) validation), "
+        "charlm: \(corpus): \(ids.count) symbols (\(run.train.count) train, \(validationCount) validation"
+          + (validation.valFile.map { " from \(TextInput.displayName($0))" } ?? (validationCount > 0 ? " \(options.valSplit.rawValue)" : ""))
+          + "), "
           + "vocabulary \(tokenizer.count)\(tokenizer.unknownID != nil ? " incl. unknown" : ""), unit \(tokenizer.unit.rawValue)"
       )
       eprint(
