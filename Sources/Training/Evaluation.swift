@@ -51,7 +51,8 @@ extension Evaluation {
         nextSkip = skip.next()
       }
       let result = model.loss(
-        steps: steps, state: state, workspace: workspace, rowNats: targetNats?.baseAddress.map { $0 + k * chunkSteps + 1 })
+        steps: steps, state: state, workspace: workspace,
+        rowNats: targetNats?.baseAddress.map { $0 + k * chunkSteps + 1 })
       nats += result.nats
       scored += result.scored
       onChunk(k * chunkSteps + steps)

@@ -52,7 +52,7 @@ struct ScheduleOptions: ParsableArguments {
   var maxTime: Double?
   @Option(
     parsing: .unconditional,
-    help: "Fraction of the text, at its end, held out for validation (default 0.1; 0 for none).")
+    help: "Fraction of the text held out for validation, where --val-split says (default 0.1; 0 for none).")
   var valFraction: Double?
   @Option(parsing: .unconditional, help: "Validate and save every N steps (default 200; 0: only at the end).")
   var evalEvery: Int?

@@ -173,7 +173,8 @@ struct TrainCommand: ParsableCommand {
     if !quiet {
       eprint(
         "charlm: \(corpus): \(ids.count) symbols (\(run.train.count) train, \(validationCount) validation"
-          + (validation.valFile.map { " from \(TextInput.displayName($0))" } ?? (validationCount > 0 ? " \(options.valSplit.rawValue)" : ""))
+          + (validation.valFile.map { " from \(TextInput.displayName($0))" }
+            ?? (validationCount > 0 ? " \(options.valSplit.rawValue)" : ""))
           + "), "
           + "vocabulary \(tokenizer.count)\(tokenizer.unknownID != nil ? " incl. unknown" : ""), unit \(tokenizer.unit.rawValue)"
       )

@@ -8,7 +8,8 @@ struct ValidationOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "Validate on this UTF-8 file (- for standard input) instead of a split of the corpus, which then trains whole; "
-        + "symbols the corpus lacks are handled as rare ones are. A --resume needs the same file again.",
+        + "symbols the corpus lacks validate as the unknown symbol, or are left out when the vocabulary has none. "
+        + "A --resume needs the same file again.",
       valueName: "file"),
     completion: .file())
   var valFile: String?
