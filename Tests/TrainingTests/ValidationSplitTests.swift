@@ -43,6 +43,16 @@ import Testing
     #expect(Set(a.map { $0 / 100 }).count == 10)
   }
 
+  /// Pinned: python/tests/test_split.py asserts the same blocks from charlm_torch's copy.
+  @Test("sampled: the blocks drawn are pinned (the PyTorch side draws the same)")
+  func pinned() {
+    #expect(ValidationSplit.heldOutBlocks(symbols: 20_000, fraction: 0.1, blockLength: 1000, seed: 1) == [3, 5])
+    #expect(
+      ValidationSplit.heldOutBlocks(symbols: 10_000, fraction: 0.3, blockLength: 100, seed: 7).prefix(10) == [
+        0, 2, 3, 7, 8, 10, 14, 15, 16, 22,
+      ])
+  }
+
   @Test("sampled: nothing held out for fraction 0 or fewer than two blocks")
   func none() {
     #expect(ValidationSplit.sampled.split(Self.tokens(1000), fraction: 0, blockLength: 10, seed: 1).validation == nil)
