@@ -47,14 +47,7 @@ extension LoadedModel {
   /// How well the model predicts `text` (prepared with the model's own settings): every symbol
   /// after the first, each from all the symbols before it, one stream from a zero state.
   public func score(_ text: [UInt8], source: String = "the text") throws(TokenizationError) -> TextScore {
-    let encoded = try tokenizer.encode(tokenizer.prepare(text, source: source), as: UInt32.self)
-    // Fewer than two known symbols: nothing to predict.
-    let (nats, scored) =
-      encoded.ids.count < 2
-      ? (0, 0) : Evaluation.score(model: model, ids: .wide(encoded.ids), skippedTargets: encoded.omittedBefore)
-    return TextScore(
-      nats: nats, symbols: scored, knownSymbols: encoded.ids.count, unknownCount: encoded.unknownCount,
-      unknownSymbols: encoded.unknownSymbols)
+    try score(text, source: source, perLine: false).score
   }
 
   /// ``score(_:source:)`` of a string.

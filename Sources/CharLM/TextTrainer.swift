@@ -28,8 +28,11 @@ public struct ModelShape: Sendable, Equatable {
 public final class TextTrainer {
   /// The text's ids and their tokenizer.
   public let corpus: TrainingCorpus
-  /// The first ids train, the tail validates (`options.valFraction`).
+  /// The ids that train and those that validate: a split of the corpus (`options.valSplit`,
+  /// `options.valFraction`), or the whole corpus and a separate text (``validationCorpus``).
   public let train: TokenIDs, validation: TokenIDs?
+  /// The separate validation text, in the corpus's tokenizer, when the run validates on one.
+  public let validationCorpus: TrainingCorpus?
   /// The run.
   public let trainer: Trainer
 
@@ -48,27 +51,40 @@ public final class TextTrainer {
 
   /// A new run of `model` on `corpus` (whose tokenizer must be the model's): a model of a shape
   /// just initialized, or another model's weights to continue on new text (`--init-from`).
-  public init(corpus: TrainingCorpus, model: LanguageModel, options: TrainingOptions) throws(TrainingError) {
+  /// With `validationText` (in the same tokenizer, see
+  /// ``TrainingCorpus/init(bytes:source:tokenizer:)``) the whole corpus trains and that text
+  /// validates; `options.valFraction` is then not used.
+  public init(
+    corpus: TrainingCorpus, model: LanguageModel, options: TrainingOptions, validationText: TrainingCorpus? = nil
+  ) throws(TrainingError) {
     precondition(corpus.tokenizer.count == model.config.vocabSize, "the corpus's tokenizer is not the model's")
     self.corpus = corpus
-    (train, validation) = corpus.split(validationFraction: options.valFraction)
+    validationCorpus = validationText
+    (train, validation) = validationText.map { (corpus.ids, $0.ids) } ?? corpus.split(for: options)
     trainer = try Trainer(model: model, train: train, validation: validation, options: options)
     trainer.textFingerprint = corpus.fingerprint
+    trainer.validationFingerprint = validationText?.fingerprint
   }
 
   /// Continues the run saved in `saved` (its `record`, read once by the caller) on `text`, in
   /// the saved tokenizer; refused when the record names another text. `options` are the
   /// record's with the changes the caller allows (see
   /// ``Trainer/init(resuming:record:train:validation:options:text:learningRate:)``).
+  /// `validationText` is the separate validation text the run was started with, if any
+  /// (refused when it differs).
   public init(
     resuming saved: LoadedModel, record: TrainingRecord, text: [UInt8], source: String = "the text",
-    options: TrainingOptions, learningRate: Float? = nil
+    validationText: (bytes: [UInt8], source: String)? = nil, options: TrainingOptions, learningRate: Float? = nil
   ) throws {
-    corpus = try TrainingCorpus(bytes: text, source: source, tokenizer: saved.tokenizer)
-    (train, validation) = corpus.split(validationFraction: options.valFraction)
+    let corpus = try TrainingCorpus(bytes: text, source: source, tokenizer: saved.tokenizer)
+    let held = try validationText.map {
+      try TrainingCorpus(bytes: $0.bytes, source: $0.source, tokenizer: saved.tokenizer)
+    }
+    (self.corpus, validationCorpus) = (corpus, held)
+    (train, validation) = held.map { (corpus.ids, $0.ids) } ?? corpus.split(for: options)
     trainer = try Trainer(
       resuming: saved.file, record: record, train: train, validation: validation, options: options,
-      text: corpus.fingerprint, learningRate: learningRate)
+      text: corpus.fingerprint, validationText: held?.fingerprint, learningRate: learningRate)
   }
 
   /// The model file of the run as it stands: the parameters to keep, the tokenizer, the

@@ -32,8 +32,7 @@ public struct TrainingCorpus {
       tokenizer.prepare(bytes, source: source), tokenizer: tokenizer, fingerprint: TextFingerprint(of: bytes))
   }
 
-  private init(_ prepared: PreparedText, tokenizer: Tokenizer, fingerprint: TextFingerprint) throws(TokenizationError)
-  {
+  private init(_ prepared: PreparedText, tokenizer: Tokenizer, fingerprint: TextFingerprint) throws(TokenizationError) {
     (self.tokenizer, self.fingerprint) = (tokenizer, fingerprint)
     if tokenizer.idsFit(in: UInt16.self) {
       let encoded = try tokenizer.encode(prepared, as: UInt16.self)
@@ -46,8 +45,13 @@ public struct TrainingCorpus {
 
   /// The first N − ⌊N·fraction⌋ ids train, the tail validates (nil when it rounds to none).
   public func split(validationFraction fraction: Double) -> (train: TokenIDs, validation: TokenIDs?) {
-    let validationCount = Int((Double(ids.count) * fraction).rounded(.down))
-    let cut = ids.count - validationCount
-    return (ids.slice(0..<cut), validationCount > 0 ? ids.slice(cut..<ids.count) : nil)
+    ValidationSplit.tail.split(ids, fraction: fraction, blockLength: 1, seed: 0)
+  }
+
+  /// The split `options` ask for: `valSplit` of `valFraction`, blocks of T·B symbols for the
+  /// sampled split, drawn from the run's seed (see ``ValidationSplit``).
+  public func split(for options: TrainingOptions) -> (train: TokenIDs, validation: TokenIDs?) {
+    options.valSplit.split(
+      ids, fraction: options.valFraction, blockLength: options.seqLength * options.batchSize, seed: options.seed)
   }
 }

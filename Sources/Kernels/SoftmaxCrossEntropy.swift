@@ -16,9 +16,12 @@ public enum SoftmaxCrossEntropy {
   ///
   /// - logits: (N, V) in: logits; out: softmax probabilities.
   /// - targets: (N) target ids, or negative to skip the row's loss.
+  /// - rowNats: when given, (N) out: each row's −log p[target] in nats (0 for a skipped row),
+  ///   the very terms the sum adds (per-line scores add up to the whole text's).
   /// - Returns: Σ over scored rows of −log p[target] in nats, and the number of scored rows.
   public static func forward(
-    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocab: Int
+    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocab: Int,
+    rowNats: UnsafeMutablePointer<Double>? = nil
   ) -> (nats: Double, scored: Int) {
     // Rows are independent: split them over threads (each slice sums its own rows, then the
     // slices' sums are added in order, so a given thread count always gives the same result).
@@ -26,10 +29,12 @@ public enum SoftmaxCrossEntropy {
     var partial = [(nats: Double, scored: Int)](repeating: (0, 0), count: parts)
     partial.withUnsafeMutableBufferPointer { partial in
       let results = UncheckedSendable(partial)
+      let rowOut = UncheckedSendable(rowNats)
       Parallelism.forEachSlice(of: parts) { slices in
         for part in slices {
           let range = Parallelism.slice(part, of: parts, count: rows)
-          results.value[part] = forwardRows(logits: logits, targets: targets, rows: range, vocab: vocab)
+          results.value[part] = forwardRows(
+            logits: logits, targets: targets, rows: range, vocab: vocab, rowNats: rowOut.value)
         }
       }
     }
@@ -38,7 +43,8 @@ public enum SoftmaxCrossEntropy {
 
   /// ``forward(logits:targets:rows:vocab:)`` for the rows in `range`.
   static func forwardRows(
-    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows range: Range<Int>, vocab: Int
+    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows range: Range<Int>, vocab: Int,
+    rowNats: UnsafeMutablePointer<Double>? = nil
   ) -> (nats: Double, scored: Int) {
     var total = 0.0
     var scored = 0
@@ -51,8 +57,12 @@ public enum SoftmaxCrossEntropy {
       VectorOps.scale(row, count: vocab, by: Float(1 / sum))
       if t >= 0 {
         // −log p_t = log Σ e^{x−max} − (x_t − max): exact even when p_t underflows.
-        total += log(sum) - targetShifted
+        let nats = log(sum) - targetShifted
+        total += nats
         scored += 1
+        rowNats?[r] = nats
+      } else {
+        rowNats?[r] = 0
       }
     }
     return (total, scored)

@@ -103,15 +103,20 @@ public final class LanguageModel {
   ///
   /// Leaves softmax probabilities in `workspace.logits`.
   /// - Returns: Σ nats over scored positions (targets ≥ 0) and how many were scored.
-  public func loss(steps T: Int, state: RecurrentState, workspace ws: Workspace) -> (nats: Double, scored: Int) {
-    loss(steps: T, state: state, workspace: ws, dropout: false)
+  /// - rowNats: when given, (T, B) out: each position's nats (0 where not scored).
+  public func loss(
+    steps T: Int, state: RecurrentState, workspace ws: Workspace, rowNats: UnsafeMutablePointer<Double>? = nil
+  ) -> (nats: Double, scored: Int) {
+    loss(steps: T, state: state, workspace: ws, dropout: false, rowNats: rowNats)
   }
 
-  func loss(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) -> (nats: Double, scored: Int)
-  {
+  func loss(
+    steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool,
+    rowNats: UnsafeMutablePointer<Double>? = nil
+  ) -> (nats: Double, scored: Int) {
     forward(steps: T, state: state, workspace: ws, dropout: dropout)
     return SoftmaxCrossEntropy.forward(
-      logits: ws.logits.pointer, targets: ws.targets, rows: T * ws.batch, vocab: config.vocabSize)
+      logits: ws.logits.pointer, targets: ws.targets, rows: T * ws.batch, vocab: config.vocabSize, rowNats: rowNats)
   }
 
   // MARK: - Forward and backward

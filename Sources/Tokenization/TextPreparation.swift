@@ -76,7 +76,8 @@ public struct PreparedText: Sendable, Equatable {
 /// The offset of the first byte of the first ill-formed UTF-8 sequence, or nil when `bytes` is
 /// UTF-8. Well-formed means Unicode table 3-7: no overlong forms, no surrogates (ED A0..BF), no
 /// code point above U+10FFFF, no stray continuation byte, no sequence cut short.
-func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+/// (Public so that a caller joining several files can name the file and its own offset.)
+public func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
   bytes.withUnsafeBufferPointer { buffer -> Int? in
     let n = buffer.count
     guard let p = buffer.baseAddress else { return nil }

@@ -26,16 +26,22 @@ extension Evaluation {
   ///
   /// - skippedTargets: positions whose symbol is not scored (e.g. the symbol right after an
   ///   unknown one that had to be left out), sorted ascending.
+  /// - targetNats: when given, (N) out: entry i is the nats of predicting `ids[i]` (0 for i = 0
+  ///   and for skipped positions), the very terms the total adds.
+  /// - onChunk: called after each chunk with the number of positions predicted so far (of N − 1).
   /// - Returns: Σ nats over scored symbols and how many were scored.
   public static func score(
-    model: LanguageModel, ids: TokenIDs, skippedTargets: [Int] = [], chunkSteps: Int = 256
+    model: LanguageModel, ids: TokenIDs, skippedTargets: [Int] = [], chunkSteps: Int = 256,
+    targetNats: UnsafeMutableBufferPointer<Double>? = nil, onChunk: (_ predicted: Int) -> Void = { _ in }
   ) -> (nats: Double, scored: Int) {
+    precondition(targetNats.map { $0.count == ids.count } ?? true, "targetNats must hold one entry per id")
     let layout = BatchLayout(symbols: ids.count, batch: 1, steps: chunkSteps)
     let workspace = Workspace(config: model.config, steps: chunkSteps, batch: 1)
     let state = RecurrentState(config: model.config, batch: 1)
     var (nats, scored) = (0.0, 0)
     var skip = skippedTargets.makeIterator()
     var nextSkip = skip.next()
+    if let first = targetNats?.baseAddress { first[0] = 0 }
     for k in 0..<layout.coveringChunks {
       let steps = layout.steps(inChunk: k)
       layout.fill(chunk: k, stepCount: steps, from: ids, inputs: workspace.inputs, targets: workspace.targets)
@@ -44,9 +50,12 @@ extension Evaluation {
         if s >= k * chunkSteps + 1 { workspace.targets[s - k * chunkSteps - 1] = -1 }
         nextSkip = skip.next()
       }
-      let result = model.loss(steps: steps, state: state, workspace: workspace)
+      let result = model.loss(
+        steps: steps, state: state, workspace: workspace,
+        rowNats: targetNats?.baseAddress.map { $0 + k * chunkSteps + 1 })
       nats += result.nats
       scored += result.scored
+      onChunk(k * chunkSteps + steps)
     }
     return (nats, scored)
   }

@@ -25,7 +25,7 @@ extension Trainer {
       step: step, adamStep: optimizer.step, currentLearningRate: optimizer.learningRate,
       consecutiveFailures: consecutiveFailures, generator: generator.stateWords.map { String($0) },
       bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: runOptions,
-      text: textFingerprint)
+      text: textFingerprint, validationText: validationFingerprint)
     return (tensors, [MetadataKey.trainingRecord: record.json])
   }
 
@@ -41,12 +41,14 @@ extension Trainer {
   /// - Throws: ``TrainingError`` when the splits are too short or the state does not fit.
   public convenience init(
     resuming file: ModelFile, record: TrainingRecord, train: TokenIDs, validation: TokenIDs?,
-    options: TrainingOptions, text: TextFingerprint? = nil, learningRate: Float? = nil
+    options: TrainingOptions, text: TextFingerprint? = nil, validationText: TextFingerprint? = nil,
+    learningRate: Float? = nil
   ) throws(TrainingError) {
     try self.init(
       model: LanguageModel(config: file.config, parameters: file.parameters.clone()), train: train,
       validation: validation, options: options)
     textFingerprint = text
+    validationFingerprint = validationText
     try restore(record: record, tensors: file.trainingTensors, best: file.parameters)
     if let learningRate { setLearningRate(learningRate) }
   }
@@ -55,6 +57,7 @@ extension Trainer {
   /// replaced by the saved current (not best) parameters, and `bestParameters` by the model
   /// file's weights (`best`).
   func restore(record: TrainingRecord, tensors: [String: TensorData], best: FloatBuffer) throws(TrainingError) {
+    try record.checkValidation(options, text: validationFingerprint)
     guard record.options.batchSize == options.batchSize, record.options.seqLength == options.seqLength,
       record.options.valFraction == options.valFraction
     else {

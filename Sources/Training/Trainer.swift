@@ -37,6 +37,9 @@ public final class Trainer {
   /// The training text's fingerprint, recorded in the checkpoint and checked by ``restore``
   /// (set by the caller, which reads the text; nil: not recorded, not checked).
   public var textFingerprint: TextFingerprint?
+  /// The fingerprint of the separate validation text, when the run validates on one (set by
+  /// the caller; recorded, and checked by ``restore``).
+  public var validationFingerprint: TextFingerprint?
 
   let trainIDs: TokenIDs
   let validationIDs: TokenIDs?

@@ -14,6 +14,9 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
   public var maxTime: Double? = nil
   /// Fraction of the corpus (its tail) held out for validation.
   public var valFraction: Double = 0.1
+  /// Which part of the corpus validates: blocks sampled from the whole text (the default, see
+  /// ``ValidationSplit``) or its tail.
+  public var valSplit: ValidationSplit = .sampled
   /// Validate every this many steps (and at the end).
   public var evalEvery: Int = 200
   /// Seed of every random choice (initialization and anything later).
@@ -33,12 +36,14 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     case clip, steps
     case maxTime = "max_time"
     case valFraction = "val_fraction"
+    case valSplit = "val_split"
     case evalEvery = "eval_every"
     case seed
     case dropout
   }
 
-  /// Decodes a record; `dropout` may be absent (files written before it existed: 0).
+  /// Decodes a record; `dropout` and `val_split` may be absent (files written before they
+  /// existed: 0, and the tail split those files used).
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     seqLength = try c.decode(Int.self, forKey: .seqLength)
@@ -48,6 +53,7 @@ public struct TrainingOptions: Sendable, Equatable, Codable {
     steps = try c.decode(Int.self, forKey: .steps)
     maxTime = try c.decodeIfPresent(Double.self, forKey: .maxTime)
     valFraction = try c.decode(Double.self, forKey: .valFraction)
+    valSplit = try c.decodeIfPresent(ValidationSplit.self, forKey: .valSplit) ?? .tail
     evalEvery = try c.decode(Int.self, forKey: .evalEvery)
     seed = try c.decode(UInt64.self, forKey: .seed)
     dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0

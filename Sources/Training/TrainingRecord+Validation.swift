@@ -25,10 +25,12 @@ extension TrainingRecord {
     try require(o.valFraction >= 0 && o.valFraction < 1, "options.val_fraction", o.valFraction, "[0, 1)")
     try require(o.evalEvery >= 0, "options.eval_every", o.evalEvery, "0 or more")
     try require(o.dropout >= 0 && o.dropout < 1, "options.dropout", o.dropout, "[0, 1)")
-    if let t = text {
-      try require(t.bytes >= 0, "text.bytes", t.bytes, "0 or more")
+    for (name, fingerprint) in [("text", text), ("validation_text", validationText)] {
+      guard let t = fingerprint else { continue }
+      try require(t.bytes >= 0, "\(name).bytes", t.bytes, "0 or more")
       try require(
-        t.sha256.count == 64 && t.sha256.allSatisfy(\.isHexDigit), "text.sha256", t.sha256, "64 hexadecimal digits")
+        t.sha256.count == 64 && t.sha256.allSatisfy(\.isHexDigit), "\(name).sha256", t.sha256,
+        "64 hexadecimal digits")
     }
     return self
   }
@@ -36,5 +38,25 @@ extension TrainingRecord {
   /// Fails when the record names a text and `given` is another one.
   public func checkText(_ given: TextFingerprint?) throws(TrainingError) {
     if let saved = text, let given, saved != given { throw .otherText(saved: saved, given: given) }
+  }
+
+  /// Fails when the run validated otherwise than `options` and `given` (the separate
+  /// validation text, or nil for a split of the corpus) would: another split, another text.
+  public func checkValidation(_ options: TrainingOptions, text given: TextFingerprint?) throws(TrainingError) {
+    switch (validationText, given) {
+    case (nil, nil):
+      if self.options.valSplit != options.valSplit {
+        throw .resumeMismatch(
+          "the run validated on the \(self.options.valSplit.rawValue) split, not the \(options.valSplit.rawValue) one")
+      }
+    case (let saved?, nil):
+      throw .resumeMismatch("the run validated on a separate text (\(saved)), and none is given")
+    case (nil, let given?):
+      throw .resumeMismatch("the run validated on a split of its corpus, not on a separate text (\(given))")
+    case (let saved?, let given?):
+      if saved != given {
+        throw .resumeMismatch("the run validated on another text (\(saved)) than this one (\(given))")
+      }
+    }
   }
 }

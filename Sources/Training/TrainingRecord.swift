@@ -25,6 +25,8 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
   public var options: TrainingOptions
   /// The text trained on (absent in files written before it was recorded).
   public var text: TextFingerprint?
+  /// The separate validation text (`--val-file`), when the run validates on one.
+  public var validationText: TextFingerprint?
 
   enum CodingKeys: String, CodingKey {
     case step
@@ -36,6 +38,7 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     case lastValidationLoss = "last_val_loss"
     case options
     case text
+    case validationText = "validation_text"
   }
 
   /// The metadata value: JSON with sorted keys, so files are byte-for-byte reproducible;

@@ -45,7 +45,7 @@ struct BatchOptions: ParsableArguments {
   var batchSize: Int?
   @Option(
     parsing: .unconditional,
-    help: "Fraction of the text, at its end, held out for validation; 0 for none (default: 0.1).")
+    help: "Fraction of the text held out for validation, where --val-split says; 0 for none (default: 0.1).")
   var valFraction: Double?
 
   func validate() throws {

@@ -155,7 +155,8 @@ struct PrimeFlags: ParsableArguments {
   var prime: String = ""
 
   @Option(
-    parsing: .unconditional, help: "Read the text to continue from this UTF-8 file (instead of --prime).",
+    parsing: .unconditional,
+    help: "Read the text to continue from this UTF-8 file (- for standard input; instead of --prime).",
     completion: .file())
   var primeFile: String?
 

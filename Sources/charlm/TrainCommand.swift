@@ -10,22 +10,30 @@ import Training
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train",
-    abstract: "Train a model on a UTF-8 text file.",
+    abstract: "Train a model on UTF-8 text files.",
     discussion: """
-      The first (1 − val-fraction) of the text trains, the tail validates. The model file keeps \
+      A --val-fraction of the text validates (by default blocks sampled from all of it, see \
+      --val-split), the rest trains; or the whole text trains and --val-file validates. The model file keeps \
       the weights with the best validation loss, plus everything --resume needs. Ctrl-C saves and \
       stops; a second Ctrl-C quits at once. Progress goes to standard error: one line redrawn \
       in place on a terminal, else a line every --progress-interval seconds. Metrics go to \
       <model>.metrics.jsonl (a new run starts it afresh, --resume appends); see charlm plot.
       """)
 
-  @Argument(help: "UTF-8 text to train on.", completion: .file())
-  var corpus: String = "corpora/fortunes-en.txt"
+  @Argument(
+    help: ArgumentHelp(
+      "UTF-8 text to train on: files, directories (their regular files in byte order of the names; not hidden "
+        + "files, not subdirectories) or - for standard input, joined in the order given with a newline after a "
+        + "file that does not end in a line break.",
+      valueName: "corpus"),
+    completion: .file())
+  var inputs: [String] = ["corpora/fortunes-en.txt"]
 
   @OptionGroup(title: "Model") var modelFile: ModelFileOptions
   @OptionGroup(title: "Model") var architecture: ArchitectureOptions
   @OptionGroup(title: "Data") var vocabulary: VocabularyOptions
   @OptionGroup(title: "Data") var batching: BatchOptions
+  @OptionGroup(title: "Data") var validation: ValidationOptions
   @OptionGroup(title: "Optimization") var optimizer: OptimizerOptions
   @OptionGroup(title: "Run control") var runLength: RunLengthOptions
   @OptionGroup(title: "Run control") var start: RunStartOptions
@@ -47,6 +55,8 @@ struct TrainCommand: ParsableCommand {
     try runLength.validate()
     try vocabulary.validate()
     try reporting.validate()
+    try validation.validate(valFraction: batching.valFraction)
+    try TextInput.checkStandardInputOnce(inputs + [validation.valFile].compactMap { $0 })
     if resume && overwrite {
       throw ValidationError("--resume continues the model and --overwrite replaces it; give one of them")
     }
@@ -69,7 +79,11 @@ struct TrainCommand: ParsableCommand {
     try checkPath()
     try RunLock.acquire(forModel: model)
     try checkPath()
-    let bytes = try TextInput.read(corpus, what: "corpus")
+    let text = try TextInput.read(inputs, what: "corpus")
+    let (bytes, corpus) = (text.bytes, text.name)
+    let validationText = try validation.valFile.map {
+      (bytes: try TextInput.read($0, what: "validation file"), source: TextInput.displayName($0))
+    }
 
     // The run: new, or restored from the model file (its training record read once, here).
     let run: TextTrainer
@@ -87,8 +101,8 @@ struct TrainCommand: ParsableCommand {
       try MemoryBudget.check(config: loaded.file.config, options: options, corpusBytes: bytes.count)
       run = try userFacing {
         try TextTrainer(
-          resuming: loaded, record: record, text: bytes, source: corpus, options: options,
-          learningRate: optimizer.learningRate)
+          resuming: loaded, record: record, text: bytes, source: corpus, validationText: validationText,
+          options: options, learningRate: optimizer.learningRate)
       }
       if run.trainer.step >= options.steps {
         throw CLIFailure(
@@ -117,11 +131,22 @@ struct TrainCommand: ParsableCommand {
         var generator = SeededGenerator(seed: options.seed)
         languageModel = LanguageModel(config: config, generator: &generator)
       }
-      run = try userFacing { try TextTrainer(corpus: prepared, model: languageModel, options: options) }
+      let validating = try validationText.map { text in
+        try userFacing { try TrainingCorpus(bytes: text.bytes, source: text.source, tokenizer: prepared.tokenizer) }
+      }
+      run = try userFacing {
+        try TextTrainer(corpus: prepared, model: languageModel, options: options, validationText: validating)
+      }
     }
     let (trainer, tokenizer, ids) = (run.trainer, run.corpus.tokenizer, run.corpus.ids)
     let (options, languageModel) = (trainer.options, trainer.model)
     let validationCount = run.validation?.count ?? 0
+    if let held = run.validationCorpus, held.unknownCount > 0, !quiet, let valFile = validation.valFile {
+      eprint(
+        "charlm: \(held.unknownCount) symbols of \(TextInput.displayName(valFile)) are not in the corpus's vocabulary"
+          + " (\(UnknownSymbols.examples(held.unknownSymbols)))"
+          + (tokenizer.unknownID != nil ? "; they validate as the unknown symbol" : "; they are left out"))
+    }
     if run.corpus.unknownCount > 0 && !quiet {
       eprint(
         resume || initFrom != nil
@@ -135,7 +160,10 @@ struct TrainCommand: ParsableCommand {
     let config = languageModel.config
     if !quiet {
       eprint(
-        "charlm: \(corpus): \(ids.count) symbols (\(run.train.count) train, \(validationCount) validation), "
+        "charlm: \(corpus): \(ids.count) symbols (\(run.train.count) train, \(validationCount) validation"
+          + (validation.valFile.map { " from \(TextInput.displayName($0))" }
+            ?? (validationCount > 0 ? " \(options.valSplit.rawValue)" : ""))
+          + "), "
           + "vocabulary \(tokenizer.count)\(tokenizer.unknownID != nil ? " incl. unknown" : ""), unit \(tokenizer.unit.rawValue)"
       )
       eprint(
@@ -183,6 +211,7 @@ struct TrainCommand: ParsableCommand {
   /// resumed one (whose data layout and seed only change when a flag says so).
   func applyFlags(to options: inout TrainingOptions, resuming: Bool) {
     batching.apply(to: &options, resuming: resuming)
+    validation.apply(to: &options, resuming: resuming)
     optimizer.apply(to: &options)
     runLength.apply(to: &options, resuming: resuming)
   }

@@ -106,4 +106,35 @@ import Testing
       #expect(error.description.contains("vocabulary has 2 symbols") && !error.description.contains("\n"))
     }
   }
+
+  @Test(
+    "per line: one score per line, state carried, the lines' nats add up to the whole text's (1e-9 relative)",
+    arguments: [2, 9])
+  func perLine(chunkLines: Int) throws {
+    let dir = try Self.scratch()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var options = Self.options
+    options.valFraction = 0
+    let run = try TextTrainer(text: Self.text, shape: Self.shape, options: options)
+    _ = try run.run(saveTo: dir + "/m.safetensors")
+    let model = try LoadedModel(path: dir + "/m.safetensors")
+    // More than one chunk of 256 symbols, a line of an unknown symbol (Q), no final newline
+    // (and "d" unknown too).
+    let text = Array(
+      ((0..<chunkLines * 8).map { "line \($0 % 7): the cat sat on the mat.\n" }.joined() + "Q\nthe end").utf8)
+    var calls: [(Int, Int)] = []
+    let (score, lines) = try model.score(text, source: "t", perLine: true) { calls.append(($0, $1)) }
+    let whole = try model.score(text)
+    #expect(score.nats == whole.nats && score.symbols == whole.symbols)
+    #expect(lines.map(\.line) == Array(1...(chunkLines * 8 + 2)))
+    #expect(lines.reduce(0) { $0 + $1.symbols } == score.symbols)
+    let sum = lines.reduce(0.0) { $0 + $1.nats }
+    let relative = abs(sum - score.nats) / score.nats
+    #expect(relative <= 1e-9, "Σ lines \(sum) vs whole \(score.nats): relative \(relative)")
+    // The first line's first symbol is not scored; a whole line is its symbols and newline.
+    #expect(
+      lines[0].symbols == "line 0: the cat sat on the mat.\n".count - 1
+        && lines[1].symbols == "line 1: the cat sat on the mat.\n".count)
+    #expect(calls.last.map { $0.0 == $0.1 } == true && calls.count == (whole.knownSymbols - 1 + 255) / 256)
+  }
 }

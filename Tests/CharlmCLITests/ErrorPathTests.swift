@@ -37,8 +37,12 @@ import Testing
       let path = try dir.write("empty.txt", bytes: [])
       return (["train", path, "--model", dir.path("m.safetensors")] + trainFlags, ["empty.txt", "is empty"])
     },
-    Case(name: "directory as corpus") { dir in
-      return (["train", dir.url.path, "--model", dir.path("m.safetensors")] + trainFlags, ["is a directory"])
+    Case(name: "directory without a text file as corpus") { dir in
+      let empty = dir.path("empty-dir")
+      try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+      return (
+        ["train", empty, "--model", dir.path("m.safetensors")] + trainFlags, ["empty-dir", "holds no regular file"]
+      )
     },
     Case(name: "invalid UTF-8") { dir in
       // "héllo " is 7 bytes; 0xFF can never occur in UTF-8.

@@ -116,7 +116,7 @@ def parser():
                     "--resume continues it). Under `torchrun --nproc-per-node W` the B streams are split over the "
                     "W processes (gloo on CPU, NCCL on CUDA). Ctrl-C or SIGTERM saves and stops.")
     s.add_argument("model", help="charlm model file to start from")
-    s.add_argument("ids", help=".npy ids from charlm encode (the last --val-fraction validates)")
+    s.add_argument("ids", help=".npy ids from charlm encode (--val-fraction of it validates: seeded blocks, as charlm's default)")
     s.add_argument("--output", help="model file to write (default: MODEL)")
     s.add_argument("--resume", action="store_true", help="continue MODEL's saved run (step, Adam, state, best)")
     s.add_argument("--steps", type=int, help="train until this many steps in total (default 1000)")
@@ -124,7 +124,7 @@ def parser():
     s.add_argument("--seq-length", type=int, help="T steps per chunk (default 64)")
     s.add_argument("--learning-rate", type=float, help="Adam learning rate (default 0.002)")
     s.add_argument("--clip", type=float, help="clip the global gradient norm to this (default 5)")
-    s.add_argument("--val-fraction", type=float, help="tail fraction of the ids that validates (default 0.1)")
+    s.add_argument("--val-fraction", type=float, help="fraction of the ids that validates, as blocks of T·B drawn with the seed (default 0.1)")
     s.add_argument("--eval-every", type=int, help="validate and save every N steps, 0 = at the end (default 200)")
     s.add_argument("--seed", type=int, help="seed recorded for charlm (default 1)")
     s.add_argument("--dropout", type=float, help="dropout between layers (default 0)")

@@ -1,7 +1,8 @@
 """charlm's training loop in PyTorch, on one process or many (torchrun; gloo on CPU, NCCL on CUDA).
 
-Semantics are charlm's (DESIGN.md "Training", Sources/Training): the last val_fraction of the
-ids validates; B contiguous streams over the rest (S = (N - 1) // B positions each), chunk
+Semantics are charlm's (DESIGN.md "Training", Sources/Training): val_fraction of the ids
+validates, as blocks of T·B drawn with the seed (val_split "sampled", charlm's ValidationSplit) or
+the tail ("tail"); B contiguous streams over the rest (S = (N - 1) // B positions each), chunk
 k = step mod K of T steps (K = S // T), state carried and detached from chunk to chunk and
 zeroed when an epoch starts; mean cross-entropy over the T·B targets; clipping by the global
 norm; Adam (0.9, 0.999, 1e-8). With W processes rank r takes streams r·B/W ... (r+1)·B/W and
@@ -38,6 +39,52 @@ def splitmix_words(seed):
     return words
 
 
+def held_out_blocks(symbols, fraction, block, seed):
+    """charlm's ValidationSplit.heldOutBlocks: of the symbols // block whole blocks,
+    round(blocks·fraction) (half away from zero; at least 1, at most blocks − 1) chosen by a partial
+    Fisher–Yates shuffle driven by xoshiro256** seeded with seed + 0x5A4D504C; ascending."""
+    blocks = symbols // block
+    if fraction <= 0 or blocks < 2:
+        return []
+    count = min(max(math.floor(blocks * fraction + 0.5), 1), blocks - 1)
+    s = [int(w) for w in splitmix_words(seed + 0x5A4D504C)]
+
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & MASK64
+
+    def next_word():
+        result = (rotl((s[1] * 5) & MASK64, 7) * 9) & MASK64
+        t = (s[1] << 17) & MASK64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+        return result
+
+    order = list(range(blocks))
+    for i in range(count):
+        j = i + next_word() % (blocks - i)
+        order[i], order[j] = order[j], order[i]
+    return sorted(order[:count])
+
+
+def split_ids(ids, options):
+    """(train ids, validation ids or None) as charlm splits them (Sources/Training/ValidationSplit.swift)."""
+    if options.val_split == "tail":
+        val_count = int(len(ids) * options.val_fraction)
+        return ids[:len(ids) - val_count], (ids[len(ids) - val_count:] if val_count else None)
+    block = options.batch_size * options.seq_length
+    held = held_out_blocks(len(ids), options.val_fraction, block, options.seed)
+    if not held:
+        return ids, None
+    keep = torch.ones(len(ids), dtype=torch.bool)
+    for b in held:
+        keep[b * block:(b + 1) * block] = False
+    return ids[keep], ids[~keep]
+
+
 @dataclasses.dataclass
 class Options:
     """charlm train's options (the `options` of the `charlm.train` record)."""
@@ -48,6 +95,7 @@ class Options:
     learning_rate: float = 2e-3
     clip: float = 5.0
     val_fraction: float = 0.1
+    val_split: str = "sampled"
     eval_every: int = 200
     seed: int = 1
     dropout: float = 0.0
@@ -56,7 +104,7 @@ class Options:
         return {"batch_size": self.batch_size, "clip": self.clip, "dropout": self.dropout,
                 "eval_every": self.eval_every, "learning_rate": self.learning_rate, "max_time": None,
                 "seed": self.seed, "seq_length": self.seq_length, "steps": self.steps,
-                "val_fraction": self.val_fraction}
+                "val_fraction": self.val_fraction, "val_split": self.val_split}
 
 
 class Stop:
@@ -131,8 +179,10 @@ def _train(model_path, ids_path, output, options, resume, overrides, progress_in
             if hasattr(options, name) and name not in overrides:
                 setattr(options, name, type(getattr(options, name))(value))
         so = record["options"]
-        if (options.batch_size, options.seq_length, options.val_fraction) != (
-                so["batch_size"], so["seq_length"], so["val_fraction"]):
+        if "val_split" not in so:
+            options.val_split = "tail"  # files written before val_split existed
+        if (options.batch_size, options.seq_length, options.val_fraction, options.val_split) != (
+                so["batch_size"], so["seq_length"], so["val_fraction"], so.get("val_split", "tail")):
             raise CharlmError(f"--resume: the file was trained with --batch-size {so['batch_size']} --seq-length "
                               f"{so['seq_length']} --val-fraction {so['val_fraction']}")
     B, T = options.batch_size, options.seq_length
@@ -142,8 +192,8 @@ def _train(model_path, ids_path, output, options, resume, overrides, progress_in
         model, meta = load(model_path, dropout=options.dropout)
 
     ids = read_ids(ids_path, model.config()["vocab_size"])
-    val_count = int(len(ids) * options.val_fraction)
-    train_ids, val_ids = ids[:len(ids) - val_count], (ids[len(ids) - val_count:] if val_count else None)
+    train_ids, val_ids = split_ids(ids, options)
+    val_count = 0 if val_ids is None else len(val_ids)
     S = (len(train_ids) - 1) // B
     K = S // T
     if K < 1:
