@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
 
   @OptionGroup var threads: ThreadOptions
 
+  @OptionGroup(title: "Output") var snapshots: SnapshotOptions
+
   @Flag(help: "Continue the run saved in --model up to --steps, with its own settings.")
   var resume = false
 
@@ -56,6 +58,7 @@ struct TrainCommand: ParsableCommand {
     try schedule.validate()
     try vocabulary.validate()
     try reporting.validate()
+    try snapshots.validate()
     if resume && overwrite {
       throw ValidationError("--resume continues the model and --overwrite replaces it; give one of them")
     }
@@ -74,6 +77,9 @@ struct TrainCommand: ParsableCommand {
         sidecars: reporting.noMetrics ? [] : [MetricsLog.path(forModel: model)])
     }
     try ModelPathPolicy.checkWritable(model)
+    if snapshots.saveEvery != nil {
+      try ModelPathPolicy.checkWritable(SnapshotPolicy.path(forModel: model, step: 0), flag: "--save-every: a snapshot")
+    }
     try RunLock.checkNotHeld(forModel: model)
     try checkPath()
     try RunLock.acquire(forModel: model)
@@ -87,6 +93,11 @@ struct TrainCommand: ParsableCommand {
       let loaded = try userFacing { try LoadedModel(path: model) }
       try architecture.checkMatches(loaded.file.config, of: model)
       guard let record = try userFacing({ try TrainingRecord.read(metadata: loaded.file.extraMetadata) }) else {
+        if RunProvenance(metadata: loaded.file.extraMetadata) != nil {
+          throw CLIFailure(
+            "\(model) was exported without its training state (charlm export) and cannot be resumed; "
+              + "train a new run from its weights with --init-from \(model)")
+        }
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")
       }
       saved = loaded
@@ -174,9 +185,10 @@ struct TrainCommand: ParsableCommand {
     let symbolCounts =
       saved?.file.extraMetadata[MetadataKey.symbolCounts]
       ?? SymbolCounts.json(SymbolCounts.count(ids, vocabularySize: tokenizer.count))
+    let settings = saveSettings(saved: saved, config: config, options: options, tokenizer: tokenizer)
     let summary = try userFacing {
       try run.run(
-        saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts],
+        saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts], settings: settings,
         onEvent: { event in
           progress.handle(event)
           metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
@@ -187,6 +199,24 @@ struct TrainCommand: ParsableCommand {
     if summary.stopReason == .interrupted {
       throw CLIFailure("interrupted at step \(summary.steps); saved \(model) — continue with --resume")
     }
+  }
+
+  /// The provenance every save writes (a resumed run continues the saved one's time and best
+  /// step) and the snapshot policy.
+  func saveSettings(saved: LoadedModel?, config: ModelConfig, options: TrainingOptions, tokenizer: Tokenizer)
+    -> TextTrainer.SaveSettings
+  {
+    let previous = saved.flatMap { RunProvenance(metadata: $0.file.extraMetadata) }
+    let origin =
+      saved != nil
+      ? TrainCommandLine.origin(saved: previous, tokenizer: tokenizer)
+      : TrainCommandLine.origin(vocabulary: vocabulary, initFrom: initFrom)
+    let command = TrainCommandLine.arguments(
+      corpus: corpus, model: model, config: config, options: options, origin: origin, snapshots: snapshots.policy)
+    let provenance = RunProvenance(
+      version: CharLMCommand.version, command: command, textPath: corpus, text: nil,
+      trainingSeconds: previous?.trainingSeconds ?? 0, bestStep: previous?.bestStep)
+    return TextTrainer.SaveSettings(provenance: provenance, snapshots: snapshots.policy)
   }
 
   /// The closing lines: a human summary on stderr, and the JSON object on stdout.
