@@ -36,7 +36,8 @@ extension TextTrainer {
     func file(snapshot: Bool) -> ModelFile {
       var p = settings.provenance
       let elapsed = ContinuousClock.now - start
-      p.trainingSeconds = priorSeconds + Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      p.trainingSeconds =
+        priorSeconds + Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
       p.symbolsSeen = trainer.step * trainer.symbolsPerStep
       p.text = corpus.fingerprint
       p.bestStep = bestStep

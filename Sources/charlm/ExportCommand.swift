@@ -38,7 +38,8 @@ struct ExportCommand: ParsableCommand {
     if stat(model.path, &source) == 0 && stat(output, &target) == 0 && source.st_dev == target.st_dev
       && source.st_ino == target.st_ino
     {
-      throw CLIFailure("--output \(output) is \(model.path) itself; give another path (export never replaces its input)")
+      throw CLIFailure(
+        "--output \(output) is \(model.path) itself; give another path (export never replaces its input)")
     }
     try ModelPathPolicy.checkWritable(output, flag: "--output")
     try ModelPathPolicy.checkExisting(output, intent: .overwrite, flag: "--output")

@@ -68,7 +68,8 @@ extension InfoCommand {
       "file": ["bytes": size.file, "weights_bytes": size.weights, "resume_state_bytes": size.resume]
     ]
     if let (kind, step, loss) = weights(loaded) {
-      object["weights"] = ["kind": kind.rawValue, "step": step ?? NSNull(), "val_loss": loss ?? NSNull()] as [String: Any]
+      object["weights"] =
+        ["kind": kind.rawValue, "step": step ?? NSNull(), "val_loss": loss ?? NSNull()] as [String: Any]
     } else {
       object["weights"] = NSNull()
     }
