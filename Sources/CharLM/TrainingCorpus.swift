@@ -32,7 +32,8 @@ public struct TrainingCorpus {
       tokenizer.prepare(bytes, source: source), tokenizer: tokenizer, fingerprint: TextFingerprint(of: bytes))
   }
 
-  private init(_ prepared: PreparedText, tokenizer: Tokenizer, fingerprint: TextFingerprint) throws(TokenizationError) {
+  private init(_ prepared: PreparedText, tokenizer: Tokenizer, fingerprint: TextFingerprint) throws(TokenizationError)
+  {
     (self.tokenizer, self.fingerprint) = (tokenizer, fingerprint)
     if tokenizer.idsFit(in: UInt16.self) {
       let encoded = try tokenizer.encode(prepared, as: UInt16.self)
