@@ -80,6 +80,7 @@ struct InfoCommand: ParsableCommand {
       var training = "step \(record.step) of \(options.steps)"
       if let best = record.bestValidationLoss {
         training += "; best validation \(fmt(best / log(2), 3)) bits/char (\(fmt(best, 4)) nats)"
+        if let step = RunProvenance(metadata: loaded.file.extraMetadata)?.bestStep { training += " at step \(step)" }
       }
       if record.currentLearningRate != options.learningRate {
         training += "; learning rate now \(shortest(record.currentLearningRate)) (lowered by the loss guard)"

@@ -192,7 +192,12 @@ struct TrainCommand: ParsableCommand {
         onEvent: { event in
           progress.handle(event)
           metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-        }, onSaved: { progress.saved() }, shouldStop: { Interrupts.requested })
+        }, onSaved: { progress.saved() },
+        onSnapshot: { path, pruned in
+          progress.line(
+            "snapshot at step \(trainer.step): saved \(path)"
+              + (pruned.isEmpty ? "" : "; removed \(pruned.joined(separator: ", "))"))
+        }, shouldStop: { Interrupts.requested })
     }
     progress.finishLine()
     report(summary, trainer: trainer)
