@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import charlm
+
 /// `charlm info`: which weights the file holds and from which step, the text, the command that
 /// reproduces the run, time and symbols seen, the size split; `--model` as well as the argument.
 @Suite struct InfoProvenanceTests {
@@ -96,5 +98,20 @@ import Testing
     try runOK(command + ["--quiet"])
     let (a, b) = (try contentsWithoutProvenance(model), try contentsWithoutProvenance(again))
     #expect(a.header == b.header && a.data == b.data, "the command trained another model: \(command)")
+  }
+}
+
+/// The command line `info` prints reads back, in a POSIX shell, into the same arguments.
+@Suite struct TrainCommandLineTests {
+  @Test(
+    "shell quoting",
+    arguments: [
+      ("corpus.txt", "corpus.txt"), ("my text.txt", "'my text.txt'"), ("it's", #"'it'\''s'"#), ("", "''"),
+      ("dir/a-b_c.txt", "dir/a-b_c.txt"), ("$HOME", "'$HOME'"), ("诗.txt", "'诗.txt'"),
+    ])
+  func quoting(word: String, quoted: String) throws {
+    #expect(TrainCommandLine.shellQuoted(word) == quoted)
+    let echoed = try ShellRunner.run("printf '%s' \(quoted)", in: try ScratchDirectory("quoting")).stdout
+    #expect(echoed == word)
   }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// A model file's header (its `__metadata__` without `charlm.run`, whose training time and
-/// command line differ between runs that train the same weights) and its data bytes: what must
-/// be equal for two runs to have saved the same model and resume state.
+/// A model file's header and data bytes, with the two fields of its `charlm.run` that name the
+/// invocation rather than the run — `training_seconds` (wall clock) and the command's `--model`
+/// value — set to 0 and "<model>": what must be equal for two runs to have saved the same model,
+/// resume state and provenance.
 func contentsWithoutProvenance(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> (
   header: NSDictionary, data: Data
 ) {
@@ -12,10 +13,16 @@ func contentsWithoutProvenance(_ path: String, sourceLocation: SourceLocation = 
   var header = try #require(
     try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + n))) as? [String: Any],
     sourceLocation: sourceLocation)
-  var metadata = try #require(header["__metadata__"] as? [String: String], sourceLocation: sourceLocation)
-  #expect(
-    metadata.removeValue(forKey: "charlm.run") != nil, "\(path) has no charlm.run", sourceLocation: sourceLocation)
-  header["__metadata__"] = metadata
+  let metadata = try #require(header["__metadata__"] as? [String: String], sourceLocation: sourceLocation)
+  let runText = try #require(metadata["charlm.run"], "\(path) has no charlm.run", sourceLocation: sourceLocation)
+  var run = try #require(
+    try JSONSerialization.jsonObject(with: Data(runText.utf8)) as? [String: Any], sourceLocation: sourceLocation)
+  var command = try #require(run["command"] as? [String], sourceLocation: sourceLocation)
+  if let index = command.firstIndex(of: "--model"), index + 1 < command.count { command[index + 1] = "<model>" }
+  run["command"] = command
+  run["training_seconds"] = 0
+  let normalized = try JSONSerialization.data(withJSONObject: run, options: [.sortedKeys])
+  header["__metadata__"] = metadata.merging(["charlm.run": String(decoding: normalized, as: UTF8.self)]) { $1 }
   return (header as NSDictionary, bytes.subdata(in: (8 + n)..<bytes.count))
 }
 
@@ -95,7 +102,7 @@ func snapshotSteps(in dir: ScratchDirectory, stem: String = "m") throws -> [Int]
     try runOK(["train", corpus, "--model", whole, "--steps", "40", "--save-every", "20"] + shared)
     let resumed = dir.path("r.safetensors")
     try FileManager.default.copyItem(atPath: dir.path("m.step-000020.safetensors"), toPath: resumed)
-    try runOK(["train", corpus, "--model", resumed, "--resume", "--steps", "40", "--quiet"])
+    try runOK(["train", corpus, "--model", resumed, "--resume", "--steps", "40", "--save-every", "20", "--quiet"])
     let (a, b) = (try contentsWithoutProvenance(whole), try contentsWithoutProvenance(resumed))
     #expect(a.header == b.header, "headers differ")
     #expect(a.data == b.data, "tensor bytes differ (\(a.data.count) vs \(b.data.count))")

@@ -32,7 +32,7 @@ import Testing
     let first = try Self.run(corpus, a, steps: 20)
     let second = try Self.run(corpus, b, steps: 20)
     #expect(first.val_loss == second.val_loss && first.train_loss == second.train_loss)
-    // Everything but charlm.run (its training time and command line name this invocation).
+    // Byte for byte but for the training time and --model in charlm.run.
     let bytesA = try contentsWithoutProvenance(a)
     let bytesB = try contentsWithoutProvenance(b)
     #expect(bytesA.header == bytesB.header && bytesA.data == bytesB.data, "two --threads 2 runs gave different files")
