@@ -46,7 +46,10 @@ public struct SnapshotPolicy: Sendable, Equatable {
   /// The snapshot files of `model` by that naming, as (step, path), by step. Only regular files
   /// whose names match exactly; their contents are not read.
   public static func existing(forModel model: String) -> [(step: Int, path: String)] {
-    let (directory, name) = AtomicFile.split(stem(ofModel: model))
+    let modelStem = stem(ofModel: model)
+    let (directory, name) = AtomicFile.split(modelStem)
+    // The directory part exactly as the model path spells it ("", "dir/", "/", "./").
+    let parent = String(decoding: modelStem.utf8.dropLast(name.utf8.count), as: UTF8.self)
     let prefix = name + ".step-"
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory ?? ".") else { return [] }
     var found: [(step: Int, path: String)] = []
@@ -55,7 +58,7 @@ public struct SnapshotPolicy: Sendable, Equatable {
       guard digits.count >= 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let step = Int(digits) else {
         continue
       }
-      let path = (directory.map { $0 + "/" } ?? "") + candidate
+      let path = parent + candidate
       // The exact name this policy writes for that step (no extra leading zeros).
       guard path == Self.path(forModel: model, step: step) else { continue }
       var info = stat()
