@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A model file's header and data bytes, with the two fields of its `charlm.run` that name the
 /// invocation rather than the run — `training_seconds` (wall clock) and the command's `--model`
 /// value — set to 0 and "<model>": what must be equal for two runs to have saved the same model,
@@ -108,6 +114,31 @@ func snapshotSteps(in dir: ScratchDirectory, stem: String = "m") throws -> [Int]
     #expect(a.data == b.data, "tensor bytes differ (\(a.data.count) vs \(b.data.count))")
     // And the snapshot samples.
     try runOK(["sample", "--model", dir.path("m.step-000020.safetensors"), "--length", "20", "--seed", "1"])
+  }
+
+  @Test("Ctrl-C while snapshots are written every step: each snapshot left loads, no temporary file stays")
+  func interrupted() throws {
+    let dir = try ScratchDirectory("snapshot-sigint")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let model = dir.path("m.safetensors")
+    let running = try CLIRunner.start(
+      ["train", corpus, "--model", model] + tinyModel
+        + ["--steps", "100000", "--max-time", "60", "--eval-every", "7", "--save-every", "1", "--keep", "3"])
+    let started = running.poll(timeout: 30) { ((try? snapshotSteps(in: dir).count) ?? 0) >= 3 }
+    try #require(started, "no snapshots within 30 s; stderr:\n\(running.stderrSoFar)")
+    usleep(200_000)
+    running.send(SIGINT)
+    let result = try running.wait(timeout: 10)
+    #expect(!result.uncaughtSignal && result.stderr.contains("Error: interrupted at step "), "\(result)")
+    let steps = try snapshotSteps(in: dir)
+    #expect(steps.count == 3, "\(steps)")
+    for step in steps {
+      let info = try runOK(["info", "--json", dir.path(String(format: "m.step-%06d.safetensors", step))])
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+      #expect((object["training"] as? [String: Any])?["step"] as? Int == step)
+    }
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.url.path)
+    #expect(!names.contains { $0.contains(".tmp-") }, "temporary files left: \(names)")
   }
 
   @Test(
