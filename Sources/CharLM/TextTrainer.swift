@@ -87,13 +87,14 @@ public final class TextTrainer {
       text: corpus.fingerprint, validationText: held?.fingerprint, learningRate: learningRate)
   }
 
-  /// The model file of the run as it stands: the parameters to keep, the tokenizer, the
-  /// training state, and `extraMetadata` besides.
-  public func modelFile(extraMetadata: [String: String] = [:]) -> ModelFile {
-    let (tensors, metadata) = trainer.checkpointContents()
+  /// The model file of the run as it stands: the parameters to keep (the current ones for a
+  /// `snapshot`), the tokenizer, the training state, and `extraMetadata` besides.
+  public func modelFile(extraMetadata: [String: String] = [:], snapshot: Bool = false) -> ModelFile {
+    let (tensors, metadata) = trainer.checkpointContents(snapshot: snapshot)
     let tokenizer = corpus.tokenizer
     return ModelFile(
-      config: trainer.model.config, parameters: trainer.parametersToSave, tokenizerJSON: tokenizer.settingsJSON(),
+      config: trainer.model.config, parameters: snapshot ? trainer.model.parameters : trainer.parametersToSave,
+      tokenizerJSON: tokenizer.settingsJSON(),
       vocabularyJSON: tokenizer.vocabularyJSON(), trainingTensors: tensors,
       extraMetadata: metadata.merging(extraMetadata) { saved, _ in saved })
   }

@@ -13,6 +13,8 @@ public enum MetadataKey {
   public static let trainingRecord = "charlm.train"
   /// How often each symbol occurs in the training text, a JSON array of V counts.
   public static let symbolCounts = "charlm.symbol_counts"
+  /// Where the weights come from, for `charlm info` (Training's `RunProvenance`).
+  public static let run = "charlm.run"
 
   /// The keys ``ModelFile`` reads and writes itself; any other key travels in its
   /// `extraMetadata`.

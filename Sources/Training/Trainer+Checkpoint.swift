@@ -4,8 +4,12 @@ import Modeling
 import SafeTensors
 
 extension Trainer {
-  /// The training state to store beside the model: tensors and metadata.
-  public func checkpointContents() -> (tensors: [String: TensorData], metadata: [String: String]) {
+  /// The training state to store beside the model: tensors and metadata. A `snapshot` file's
+  /// model tensors are the current parameters, so it keeps the grid's best ones as
+  /// ``bestParametersTensor`` whenever there are any (a resume from it continues exactly).
+  public func checkpointContents(snapshot: Bool = false) -> (
+    tensors: [String: TensorData], metadata: [String: String]
+  ) {
     let (L, B, H) = (carried.layers, carried.batch, carried.hidden)
     var tensors: [String: TensorData] = [
       "train.parameters": TensorData(shape: [model.parameters.count], values: model.parameters.array),
@@ -14,7 +18,7 @@ extension Trainer {
       "train.state.h": TensorData(shape: [L, B, H], values: carried.h.array),
       "train.state.c": TensorData(shape: [L, B, H], values: carried.c.array),
     ]
-    if provisionalBestLoss != nil && bestValidationLoss != nil {
+    if (snapshot || provisionalBestLoss != nil) && bestValidationLoss != nil {
       tensors[Self.bestParametersTensor] = TensorData(shape: [bestParameters.count], values: bestParameters.array)
     }
     // The time limit belongs to one invocation, not to the run (a split run must save the
@@ -30,8 +34,8 @@ extension Trainer {
   }
 
   /// The tensor of the grid's best parameters when the file's weights are a provisional best
-  /// (see ``Trainer/provisionalBestLoss``).
-  static let bestParametersTensor = "train.best_parameters"
+  /// (see ``Trainer/provisionalBestLoss``) or a snapshot's current ones.
+  public static let bestParametersTensor = "train.best_parameters"
 
   /// A trainer that continues the run saved in `file` (its training `record`, read once by the
   /// caller with ``TrainingRecord/read(metadata:)``) on the given splits of the text `text`

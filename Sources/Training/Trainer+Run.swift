@@ -38,13 +38,16 @@ extension Trainer {
   /// Trains until `options.steps`, the time limit, or `shouldStop()`.
   ///
   /// Validates every `evalEvery` steps and at the end, and calls `checkpoint` after each
-  /// validation and once at the end, so the caller can write the model file.
+  /// validation and once at the end, so the caller can write the model file; `afterStep` runs
+  /// after every step but the last (and after that step's validation and checkpoint), e.g. to
+  /// write a snapshot.
   /// - Throws: ``TrainingError/diverged(step:)`` after 5 non-finite steps in a row (the
   ///   parameters are those of the last good step; `checkpoint` has been called), or what
   ///   `checkpoint` throws.
   public func run(
     shouldStop: () -> Bool = { false },
     checkpoint: () throws -> Void,
+    afterStep: () throws -> Void = {},
     onEvent: (TrainingEvent) -> Void
   ) throws -> TrainingSummary {
     let clock = ContinuousClock()
@@ -89,6 +92,7 @@ extension Trainer {
       if options.evalEvery > 0 && step % options.evalEvery == 0 && step < options.steps {
         try validateAndSave()
       }
+      if step < options.steps { try afterStep() }
     }
     // Validate at the end unless interrupted (Ctrl-C should be quick) or just done.
     if validatedAt != step && reason != .interrupted {

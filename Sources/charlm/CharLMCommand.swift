@@ -12,13 +12,17 @@ struct CharLMCommand: ParsableCommand {
       clusters (ICU), so no character is ever broken apart. Model files are safetensors and \
       load into PyTorch as they are.
       """,
-    version: "0.1.0",
+    version: version,
     subcommands: [
-      TrainCommand.self, SampleCommand.self, PerplexityCommand.self, InfoCommand.self, EncodeCommand.self,
+      TrainCommand.self, SampleCommand.self, PerplexityCommand.self, InfoCommand.self, ExportCommand.self,
+      EncodeCommand.self,
       PlotCommand.self,
       BenchCommand.self,
     ]
   )
+
+  /// charlm's version (`--version`, and every model file's `charlm.run`).
+  static let version = "0.1.0"
 
   /// Entry point: a closed standard descriptor stays closed to writes and a closed pipe is an
   /// EPIPE, not a kill (see ``StandardStreams``); make sure OpenBLAS runs its best kernels for

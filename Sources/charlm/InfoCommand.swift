@@ -18,8 +18,7 @@ struct InfoCommand: ParsableCommand {
       was added have none.
       """)
 
-  @Argument(help: "Model file written by charlm train.", completion: .file())
-  var model: String
+  @OptionGroup var modelArgument: ModelArgument
 
   @Flag(help: "Print one JSON object on standard output instead of text.")
   var json = false
@@ -30,6 +29,7 @@ struct InfoCommand: ParsableCommand {
   static let frequentCount = 10
 
   func run() throws {
+    let model = modelArgument.path
     let loaded = try userFacing { try LoadedModel(path: model) }
     if json {
       printJSON(Self.infoObject(loaded, path: model))
@@ -73,25 +73,40 @@ struct InfoCommand: ParsableCommand {
     } else {
       lines.append(("most frequent", "not recorded in this file (charlm.symbol_counts)"))
     }
+    let provenance = provenanceLines(loaded, path: path)
+    lines.append(contentsOf: provenance.filter { $0.0 != "command" })
     if let record = TrainingRecord(metadata: loaded.file.extraMetadata) {
       let options = record.options
       var training = "step \(record.step) of \(options.steps)"
       if let best = record.bestValidationLoss {
         training += "; best validation \(fmt(best / log(2), 3)) bits/char (\(fmt(best, 4)) nats)"
+        if let step = RunProvenance(metadata: loaded.file.extraMetadata)?.bestStep { training += " at step \(step)" }
       }
       if record.currentLearningRate != options.learningRate {
         training += "; learning rate now \(shortest(record.currentLearningRate)) (lowered by the loss guard)"
       }
       lines.append(("training", training))
+      if let command = provenance.first(where: { $0.0 == "command" }) {
+        lines.append(command)
+      } else {
+        lines.append(
+          (
+            "options",
+            "--seq-length \(options.seqLength) --batch-size \(options.batchSize) "
+              + "--learning-rate \(shortest(options.learningRate).shortText) --clip \(shortest(options.clip).shortText) --steps \(options.steps) "
+              + "--val-fraction \(options.valFraction.shortText) --eval-every \(options.evalEvery) --seed \(options.seed)"
+          ))
+      }
+    } else {
+      let exported = provenance.contains { $0.0 == "command" }
       lines.append(
         (
-          "options",
-          "--seq-length \(options.seqLength) --batch-size \(options.batchSize) "
-            + "--learning-rate \(shortest(options.learningRate).shortText) --clip \(shortest(options.clip).shortText) --steps \(options.steps) "
-            + "--val-fraction \(options.valFraction.shortText) --eval-every \(options.evalEvery) --seed \(options.seed)"
+          "training",
+          exported
+            ? "no resume state (an exported model: train --resume refuses it, --init-from starts a new run from it)"
+            : "no training state in this file (it cannot be resumed)"
         ))
-    } else {
-      lines.append(("training", "no training state in this file (it cannot be resumed)"))
+      lines.append(contentsOf: provenance.filter { $0.0 == "command" })
     }
     lines.append(("compute", "on this machine: \(computeDescription())"))
     let width = lines.map(\.0.count).max() ?? 0
@@ -103,7 +118,8 @@ struct InfoCommand: ParsableCommand {
     let config = loaded.file.config
     let tokenizer = loaded.tokenizer
     let symbols = tokenizer.vocabulary.symbols
-    var object: [String: Any] = [
+    var object: [String: Any] = provenanceObject(loaded, path: path)
+    object.merge([
       "model": path,
       "config": [
         "cell": config.cell.rawValue, "vocab_size": config.vocabSize, "embedding_size": config.embeddingSize,
@@ -119,7 +135,7 @@ struct InfoCommand: ParsableCommand {
         "backend": ComputeBackend.current.rawValue, "backend_isa": ComputeBackend.current.kernelISA,
         "kernel_isa": KernelISA.current.rawValue,
       ],
-    ]
+    ]) { $1 }
     if let counts = SymbolCounts.parse(loaded.file.extraMetadata, vocabularySize: symbols.count) {
       object["symbol_counts"] = counts
       object["most_frequent"] = frequent(counts).map { ["symbol": symbols[$0.id], "id": $0.id, "count": $0.count] }

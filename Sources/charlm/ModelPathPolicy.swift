@@ -28,22 +28,22 @@ enum ModelPathPolicy {
   /// Fails unless a model file could be written at `path`: a name, in an existing writable
   /// directory, where the atomic writer's temporary file can be created (a trial create, so an
   /// over-long name or a read-only file system is found now, not at the first save).
-  static func checkWritable(_ path: String) throws {
-    guard !path.isEmpty else { throw CLIFailure("--model is empty; give the path of the model file to write") }
+  static func checkWritable(_ path: String, flag: String = "--model") throws {
+    guard !path.isEmpty else { throw CLIFailure("\(flag) is empty; give the path of the model file to write") }
     if path.hasSuffix("/") {
-      throw CLIFailure("--model \(path) names a directory; give the path of the model file to write")
+      throw CLIFailure("\(flag) \(path) names a directory; give the path of the model file to write")
     }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-      throw CLIFailure("--model \(path) is a directory; give the path of the model file to write")
+      throw CLIFailure("\(flag) \(path) is a directory; give the path of the model file to write")
     }
     let (parent, name) = AtomicFile.split(path)
     let directory = parent ?? "."
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw CLIFailure("--model \(path): the directory \(directory) does not exist; create it first")
+      throw CLIFailure("\(flag) \(path): the directory \(directory) does not exist; create it first")
     }
     guard access(directory, W_OK) == 0 else {
-      throw CLIFailure("--model \(path): the directory \(directory) is not writable; check its permissions")
+      throw CLIFailure("\(flag) \(path): the directory \(directory) is not writable; check its permissions")
     }
     // The longest temporary name AtomicFile makes: `.<name>.tmp-<pid>-<16 hex digits>`.
     let probe = (parent.map { $0 + "/" } ?? "") + ".\(name).tmp-\(getpid())-ffffffffffffffff"
@@ -51,7 +51,7 @@ enum ModelPathPolicy {
     guard fd >= 0 else {
       let reason = String(cString: strerror(errno))
       throw CLIFailure(
-        "--model \(path) cannot be saved: creating a file beside it fails (\(reason)); give a shorter name or another directory"
+        "\(flag) \(path) cannot be saved: creating a file beside it fails (\(reason)); give a shorter name or another directory"
       )
     }
     close(fd)
@@ -60,7 +60,7 @@ enum ModelPathPolicy {
 
   /// Fails unless what is at `path` may be used as `intent` says (see the type's comment), and
   /// each of `sidecars` (the metrics log) is absent or a regular file.
-  static func checkExisting(_ path: String, intent: Intent, sidecars: [String] = []) throws {
+  static func checkExisting(_ path: String, intent: Intent, sidecars: [String] = [], flag: String = "--model") throws {
     for sidecar in sidecars {
       var info = stat()
       if lstat(sidecar, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
@@ -86,18 +86,18 @@ enum ModelPathPolicy {
         case S_IFSOCK: "a socket, not a model file; refusing to replace it — give the path of a model file"
         default: "not a regular file; refusing to replace it — give the path of a model file"
         }
-      throw CLIFailure("--model \(path) is \(what)")
+      throw CLIFailure("\(flag) \(path) is \(what)")
     }
     // An empty file holds nothing to lose (e.g. made by mktemp); resume reports it as damaged.
     guard info.st_size > 0, intent != .resume else { return }
     guard let existing = try? ModelFile.read(from: path) else {
       throw CLIFailure(
-        "--model \(path) exists and is not a charlm model file; refusing to replace it — give another path, or remove the file yourself"
+        "\(flag) \(path) exists and is not a charlm model file; refusing to replace it — give another path, or remove the file yourself"
       )
     }
     guard intent == .fresh else { return }
     let step = TrainingRecord(metadata: existing.extraMetadata).map { " at step \($0.step)" } ?? ""
     throw CLIFailure(
-      "--model \(path) already holds a model\(step); add --resume to continue it, or --overwrite to start over")
+      "\(flag) \(path) already holds a model\(step); add --resume to continue it, or --overwrite to start over")
   }
 }

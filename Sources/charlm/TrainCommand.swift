@@ -40,6 +40,7 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup(title: "Run control") var threads: ThreadOptions
   @OptionGroup(title: "Output") var output: TrainOutputOptions
   @OptionGroup(title: "Output") var reporting: ReportingOptions
+  @OptionGroup(title: "Output") var snapshots: SnapshotOptions
 
   var model: String { modelFile.model }
   var initFrom: String? { modelFile.initFrom }
@@ -57,6 +58,7 @@ struct TrainCommand: ParsableCommand {
     try reporting.validate()
     try validation.validate(valFraction: batching.valFraction)
     try TextInput.checkStandardInputOnce(inputs + [validation.valFile].compactMap { $0 })
+    try snapshots.validate()
     if resume && overwrite {
       throw ValidationError("--resume continues the model and --overwrite replaces it; give one of them")
     }
@@ -75,6 +77,9 @@ struct TrainCommand: ParsableCommand {
         sidecars: reporting.noMetrics ? [] : [MetricsLog.path(forModel: model)])
     }
     try ModelPathPolicy.checkWritable(model)
+    if snapshots.saveEvery != nil {
+      try ModelPathPolicy.checkWritable(SnapshotPolicy.path(forModel: model, step: 0), flag: "--save-every: a snapshot")
+    }
     try RunLock.checkNotHeld(forModel: model)
     try checkPath()
     try RunLock.acquire(forModel: model)
@@ -92,6 +97,11 @@ struct TrainCommand: ParsableCommand {
       let loaded = try userFacing { try LoadedModel(path: model) }
       try architecture.checkMatches(loaded.file.config, of: model)
       guard let record = try userFacing({ try TrainingRecord.read(metadata: loaded.file.extraMetadata) }) else {
+        if RunProvenance(metadata: loaded.file.extraMetadata) != nil {
+          throw CLIFailure(
+            "\(model) was exported without its training state (charlm export) and cannot be resumed; "
+              + "train a new run from its weights with --init-from \(model)")
+        }
         throw CLIFailure("\(model) holds no training state to resume; train without --resume to start a new run")
       }
       saved = loaded
@@ -192,13 +202,19 @@ struct TrainCommand: ParsableCommand {
     let symbolCounts =
       saved?.file.extraMetadata[MetadataKey.symbolCounts]
       ?? SymbolCounts.json(SymbolCounts.count(ids, vocabularySize: tokenizer.count))
+    let settings = saveSettings(saved: saved, corpus: corpus, config: config, options: options, tokenizer: tokenizer)
     let summary = try userFacing {
       try run.run(
-        saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts],
+        saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts], settings: settings,
         onEvent: { event in
           progress.handle(event)
           metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-        }, onSaved: { progress.saved() }, shouldStop: { Interrupts.requested })
+        }, onSaved: { progress.saved() },
+        onSnapshot: { path, pruned in
+          progress.line(
+            "snapshot at step \(trainer.step): saved \(path)"
+              + (pruned.isEmpty ? "" : "; removed \(pruned.joined(separator: ", "))"))
+        }, shouldStop: { Interrupts.requested })
     }
     progress.finishLine()
     report(summary, trainer: trainer)
@@ -214,6 +230,27 @@ struct TrainCommand: ParsableCommand {
     validation.apply(to: &options, resuming: resuming)
     optimizer.apply(to: &options)
     runLength.apply(to: &options, resuming: resuming)
+  }
+
+  /// The provenance every save writes (a resumed run continues the saved one's time and best
+  /// step) and the snapshot policy.
+  func saveSettings(
+    saved: LoadedModel?, corpus: String, config: ModelConfig, options: TrainingOptions, tokenizer: Tokenizer
+  )
+    -> TextTrainer.SaveSettings
+  {
+    let previous = saved.flatMap { RunProvenance(metadata: $0.file.extraMetadata) }
+    let origin =
+      saved != nil
+      ? TrainCommandLine.origin(saved: previous, tokenizer: tokenizer)
+      : TrainCommandLine.origin(vocabulary: vocabulary, initFrom: initFrom)
+    let command = TrainCommandLine.arguments(
+      inputs: inputs, model: model, config: config, options: options, valFile: validation.valFile, origin: origin,
+      snapshots: snapshots.policy)
+    let provenance = RunProvenance(
+      version: CharLMCommand.version, command: command, textPath: corpus, text: nil,
+      trainingSeconds: previous?.trainingSeconds ?? 0, bestStep: previous?.bestStep)
+    return TextTrainer.SaveSettings(provenance: provenance, snapshots: snapshots.policy)
   }
 
   /// The closing lines: a human summary on stderr, and the JSON object on stdout.

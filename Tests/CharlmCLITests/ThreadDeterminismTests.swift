@@ -32,14 +32,17 @@ import Testing
     let first = try Self.run(corpus, a, steps: 20)
     let second = try Self.run(corpus, b, steps: 20)
     #expect(first.val_loss == second.val_loss && first.train_loss == second.train_loss)
-    let bytesA = try Data(contentsOf: URL(fileURLWithPath: a))
-    #expect(bytesA == (try Data(contentsOf: URL(fileURLWithPath: b))), "two --threads 2 runs gave different files")
+    // Byte for byte but for the training time and --model in charlm.run.
+    let bytesA = try contentsWithoutProvenance(a)
+    let bytesB = try contentsWithoutProvenance(b)
+    #expect(bytesA.header == bytesB.header && bytesA.data == bytesB.data, "two --threads 2 runs gave different files")
 
     _ = try Self.run(corpus, c, steps: 10)
     let resumed = try Self.run(corpus, c, steps: 20, resume: true)
     #expect(resumed.steps == 20)
     #expect(resumed.val_loss == first.val_loss, "val_loss \(resumed.val_loss) vs \(first.val_loss)")
+    let bytesC = try contentsWithoutProvenance(c)
     #expect(
-      bytesA == (try Data(contentsOf: URL(fileURLWithPath: c))), "10 + resume 10 differs from 20 with --threads 2")
+      bytesA.header == bytesC.header && bytesA.data == bytesC.data, "10 + resume 10 differs from 20 with --threads 2")
   }
 }

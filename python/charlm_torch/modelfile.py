@@ -15,7 +15,10 @@ from .model import CharLM
 FORMAT_VERSION = "1"
 RECORD_KEY = "charlm.train"
 # Keys whose meaning ties them to a file's tensors; `save` writes them from the module and meta.
-OWN_KEYS = ("charlm.format_version", "charlm.config", "charlm.tokenizer", "charlm.vocab", RECORD_KEY)
+# charlm.run says where charlm's weights come from (step, best or current, time); it does not
+# describe weights PyTorch wrote, so it is never copied.
+RUN_KEY = "charlm.run"
+OWN_KEYS = ("charlm.format_version", "charlm.config", "charlm.tokenizer", "charlm.vocab", RECORD_KEY, RUN_KEY)
 
 
 @dataclasses.dataclass
@@ -82,7 +85,7 @@ def save(model, meta, path, resume=None):
     """Writes `model` as a charlm file, atomically (temporary file in the same directory,
     fsync, rename, fsync of the directory; mode 0666 less the umask, as charlm).
 
-    Keeps meta["raw"]'s other keys (e.g. `charlm.symbol_counts`); writes the resume state only
+    Keeps meta["raw"]'s other keys (e.g. `charlm.symbol_counts`; not `charlm.run`); writes the resume state only
     when `resume` (a ResumeState) is given, so otherwise `charlm train --resume` refuses the file."""
     config = model.config()
     if len(meta["vocab"]) != config["vocab_size"]:

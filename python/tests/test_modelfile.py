@@ -25,6 +25,7 @@ def test_load_save_load_is_the_identity(cell_model, tmp_path):
     assert (meta2["config"], meta2["tokenizer"], meta2["vocab"]) == (meta["config"], meta["tokenizer"], meta["vocab"])
     assert meta2["raw"]["charlm.symbol_counts"] == meta["raw"]["charlm.symbol_counts"]  # kept, same meaning
     assert meta2["resume"] is None and "charlm.train" not in meta2["raw"]
+    assert "charlm.run" not in meta2["raw"]  # charlm's provenance does not describe PyTorch's weights
     # charlm reads the copy and describes it.
     info = charlm("info", copy).stdout
     assert f"cell" in info and cell in info
