@@ -25,6 +25,12 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
   public var options: TrainingOptions
   /// The text trained on (absent in files written before it was recorded).
   public var text: TextFingerprint?
+  /// The schedule's state: the plateau schedule's reductions, the validations in a row without
+  /// a new best (for `patience`), and the loss guard's halvings of the rate. Each is written only
+  /// when not 0; absent (older files): 0, and the halvings follow from the rate in force.
+  public var plateauReductions: Int?
+  public var validationsWithoutImprovement: Int?
+  public var lossGuardHalvings: Int?
 
   enum CodingKeys: String, CodingKey {
     case step
@@ -36,6 +42,9 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     case lastValidationLoss = "last_val_loss"
     case options
     case text
+    case plateauReductions = "plateau_reductions"
+    case validationsWithoutImprovement = "validations_without_improvement"
+    case lossGuardHalvings = "loss_guard_halvings"
   }
 
   /// The metadata value: JSON with sorted keys, so files are byte-for-byte reproducible;
@@ -68,5 +77,14 @@ extension TrainingRecord {
   public init?(metadata: [String: String]) {
     guard let record = try? Self.read(metadata: metadata) else { return nil }
     self = record
+  }
+}
+
+extension TrainingRecord {
+  /// The loss guard's halvings of a file written before they were recorded: such a run had a
+  /// constant rate, so the rate in force is the base rate × 2^−halvings.
+  var impliedLossGuardHalvings: Int {
+    let ratio = Double(options.learningRate) / Double(currentLearningRate)
+    return ratio > 1 ? Int(log2(ratio).rounded()) : 0
   }
 }

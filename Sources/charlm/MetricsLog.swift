@@ -21,6 +21,8 @@ struct MetricsRecord: Codable, Equatable {
   var gradNorm: Double?
   /// Training throughput since the previous step line (symbols predicted per second).
   var charsPerSecond: Double?
+  /// Validation lines with `--val-sample`: the text drawn from the weights of that step.
+  var sample: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case event, step, time
@@ -29,6 +31,7 @@ struct MetricsRecord: Codable, Equatable {
     case learningRate = "learning_rate"
     case gradNorm = "grad_norm"
     case charsPerSecond = "chars_per_second"
+    case sample
   }
 }
 
@@ -118,8 +121,9 @@ final class MetricsLog {
     }
   }
 
-  /// Logs what `event` calls for; `learningRate` is the rate in force now.
-  func handle(_ event: TrainingEvent, learningRate: Float) {
+  /// Logs what `event` calls for; `learningRate` is the rate in force now, `sample` the
+  /// validation's sample (if any).
+  func handle(_ event: TrainingEvent, learningRate: Float, sample: String? = nil) {
     let now = clock()
     switch event {
     case .step(let report, let rate, _):
@@ -143,8 +147,8 @@ final class MetricsLog {
       append(
         MetricsRecord(
           event: "validation", step: step, time: now, trainLoss: latest.map { shortest($0.loss) }, valLoss: loss,
-          learningRate: shortest(learningRate), gradNorm: latest.map { shortest($0.gradientNorm) }, charsPerSecond: nil)
-      )
+          learningRate: shortest(learningRate), gradNorm: latest.map { shortest($0.gradientNorm) }, charsPerSecond: nil,
+          sample: sample))
     }
   }
 

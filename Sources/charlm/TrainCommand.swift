@@ -27,6 +27,9 @@ struct TrainCommand: ParsableCommand {
 
   @OptionGroup var architecture: ArchitectureOptions
   @OptionGroup var schedule: ScheduleOptions
+  @OptionGroup(title: "Optimization") var learningRateSchedule: LearningRateOptions
+  @OptionGroup(title: "Run control") var stopping: StoppingOptions
+  @OptionGroup(title: "Output") var validationSample: ValidationSampleOptions
   @OptionGroup var vocabulary: VocabularyOptions
   @OptionGroup var reporting: ReportingOptions
 
@@ -54,6 +57,12 @@ struct TrainCommand: ParsableCommand {
   func validate() throws {
     try architecture.validate()
     try schedule.validate()
+    try learningRateSchedule.validate()
+    try stopping.validate()
+    try validationSample.validate()
+    if stopping.epochs != nil && schedule.steps != nil {
+      throw ValidationError("--epochs and --steps both set the run's length; give one of them")
+    }
     try vocabulary.validate()
     try reporting.validate()
     if resume && overwrite {
@@ -93,13 +102,15 @@ struct TrainCommand: ParsableCommand {
       var options = record.options
       options.maxTime = nil
       schedule.apply(to: &options, resuming: true)
+      learningRateSchedule.apply(to: &options)
+      stopping.apply(to: &options, stepsGiven: schedule.steps != nil)
       try MemoryBudget.check(config: loaded.file.config, options: options, corpusBytes: bytes.count)
       run = try userFacing {
         try TextTrainer(
           resuming: loaded, record: record, text: bytes, source: corpus, options: options,
           learningRate: schedule.learningRate)
       }
-      if run.trainer.step >= options.steps {
+      if run.trainer.step >= run.trainer.options.steps {
         throw CLIFailure(
           "\(model) has already reached step \(run.trainer.step); give --steps larger than that to continue")
       }
@@ -108,6 +119,8 @@ struct TrainCommand: ParsableCommand {
       var options = TrainingOptions()
       options.seed = schedule.seed ?? options.seed
       schedule.apply(to: &options, resuming: false)
+      learningRateSchedule.apply(to: &options)
+      stopping.apply(to: &options, stepsGiven: schedule.steps != nil)
       // Weights and vocabulary from --init-from, or a new vocabulary and initial weights; the
       // memory a run needs is checked before its model and workspace are allocated.
       let source = try initFrom.map { path in try userFacing { try LoadedModel(path: path) } }
@@ -156,6 +169,7 @@ struct TrainCommand: ParsableCommand {
           + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(computeDescription())"
           + (resume ? "; resuming at step \(trainer.step)" : "")
           + (initFrom.map { "; starting from the weights of \($0)" } ?? ""))
+      if let plan = options.scheduleDescription(chunksPerEpoch: trainer.chunksPerEpoch) { eprint("charlm: \(plan)") }
     }
 
     Interrupts.install()
@@ -174,13 +188,26 @@ struct TrainCommand: ParsableCommand {
     let symbolCounts =
       saved?.file.extraMetadata[MetadataKey.symbolCounts]
       ?? SymbolCounts.json(SymbolCounts.count(ids, vocabularySize: tokenizer.count))
+    // A validation's sample is shown after its line, which waits for the save.
+    var pendingSample: String?
     let summary = try userFacing {
       try run.run(
         saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts],
         onEvent: { event in
           progress.handle(event)
-          metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-        }, onSaved: { progress.saved() }, shouldStop: { Interrupts.requested })
+          var sample: String?
+          if case .validation = event, validationSample.valSample > 0 {
+            sample = run.validationSample(length: validationSample.valSample)
+            pendingSample = sample
+          }
+          metrics?.handle(event, learningRate: trainer.optimizer.learningRate, sample: sample)
+        },
+        onSaved: {
+          progress.saved()
+          if let sample = pendingSample.take() {
+            progress.line("sample at step \(trainer.step): \"\(ControlCharacters.escaped(sample))\"")
+          }
+        }, shouldStop: { Interrupts.requested })
     }
     progress.finishLine()
     report(summary, trainer: trainer)
@@ -198,6 +225,7 @@ struct TrainCommand: ParsableCommand {
         case .completed: "done"
         case .timeLimit: "time limit reached"
         case .interrupted: "interrupted"
+        case .noImprovement: "stopped early (\(trainer.options.patience) validations without a new best)"
         }
       var line = "charlm: \(outcome) at step \(summary.steps)"
       if let loss = summary.trainLoss { line += ", train loss \(fmt(Double(loss), 4))" }
@@ -219,6 +247,7 @@ struct TrainCommand: ParsableCommand {
     object["val_loss"] = summary.validationLoss ?? NSNull()
     object["val_bits_per_char"] = valBits ?? NSNull()
     object["best_val_loss"] = summary.bestValidationLoss ?? NSNull()
+    object["learning_rate"] = shortest(trainer.optimizer.learningRate)
     printJSON(object)
   }
 }
