@@ -82,8 +82,10 @@ extension TrainingRecord {
 
 extension TrainingRecord {
   /// The loss guard's halvings of a file written before they were recorded: such a run had a
-  /// constant rate, so the rate in force is the base rate × 2^−halvings.
+  /// constant rate, so the rate in force is the base rate × 2^−halvings. (A file with a schedule
+  /// records its halvings; absent, they are 0.)
   var impliedLossGuardHalvings: Int {
+    guard options.lrSchedule == .constant && options.warmupSteps == 0 else { return 0 }
     let ratio = Double(options.learningRate) / Double(currentLearningRate)
     return ratio > 1 ? Int(log2(ratio).rounded()) : 0
   }
