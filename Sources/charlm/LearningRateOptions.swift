@@ -90,7 +90,7 @@ extension TrainingOptions {
   /// none of them (a constant rate, no patience, a length in steps); `chunksPerEpoch` is K.
   func scheduleDescription(chunksPerEpoch: Int) -> String? {
     var parts: [String] = []
-    if let epochs { parts.append("\(epochs.shortText) epochs of \(chunksPerEpoch) steps: \(steps) steps") }
+    if let epochs { parts.append("--epochs \(epochs.shortText) × \(chunksPerEpoch) steps per epoch = \(steps) steps") }
     if warmupSteps > 0 || lrSchedule != .constant {
       var rate = warmupSteps > 0 ? "learning rate warms up over \(warmupSteps) steps, then " : "learning rate "
       let (base, floor) = (shortest(learningRate).shortText, shortest(min(learningRateFloor, learningRate)).shortText)

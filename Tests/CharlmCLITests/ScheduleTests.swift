@@ -1,0 +1,148 @@
+import Foundation
+import SafeTensors
+import Testing
+
+/// `train`'s learning-rate schedules, `--patience`, `--epochs` and `--val-sample` from the
+/// command line: a schedule resumed mid-way writes the same file, byte for byte, as an
+/// uninterrupted run; patience stops where the validations say; a sample never reaches stdout
+/// and never changes the training.
+@Suite struct ScheduleTests {
+  /// The training record (`charlm.train`) of a model file, as JSON.
+  static func record(_ model: String) throws -> [String: Any] {
+    let archive = try SafeTensorsArchive.read(from: model)
+    let json = try #require(archive.metadata["charlm.train"])
+    return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+  }
+
+  /// The validation lines of a model's metrics log.
+  static func validations(_ model: String) throws -> [[String: Any]] {
+    let text = try String(contentsOfFile: model + ".metrics.jsonl", encoding: .utf8)
+    return try text.split(separator: "\n").compactMap {
+      let line = try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+      return line["event"] as? String == "validation" ? line : nil
+    }
+  }
+
+  struct Split: Sendable, CustomTestStringConvertible {
+    /// The run's flags, the first invocation's extra flags (it stops early), and whether the
+    /// plateau schedule must have reduced the rate both before and after the stop.
+    let shared: [String]
+    let first: [String]
+    var acrossReduction = false
+    var testDescription: String { (shared + first).joined(separator: " ") }
+  }
+
+  static let splits: [Split] = [
+    // --max-time stops the first part after a step or a few: in the warm-up, and (warm-up 1)
+    // in the cosine. The cosine's end is --steps, so both parts keep --steps 40.
+    Split(shared: ["--warmup", "10", "--lr-schedule", "cosine"], first: ["--max-time", "0.001"]),
+    Split(shared: ["--warmup", "1", "--lr-schedule", "cosine", "--min-lr", "1e-4"], first: ["--max-time", "0.001"]),
+    Split(shared: ["--lr-schedule", "step", "--lr-decay", "0.8", "--lr-decay-every", "7"], first: ["--steps", "20"]),
+    Split(
+      shared: ["--lr-schedule", "plateau", "--learning-rate", "1", "--eval-every", "5"], first: ["--steps", "12"],
+      acrossReduction: true),
+  ]
+
+  @Test(arguments: splits)
+  func resumedScheduleEqualsUninterrupted(split: Split) throws {
+    let dir = try ScratchDirectory("schedule-resume")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let whole = dir.path("whole.safetensors")
+    let parts = dir.path("parts.safetensors")
+    try runOK(["train", corpus, "--model", whole] + tinyModel + split.shared + ["--steps", "40", "--quiet"])
+    let firstArguments = ["train", corpus, "--model", parts] + tinyModel + split.shared
+    let firstPart = try runOK(
+      firstArguments + (split.first.contains("--steps") ? [] : ["--steps", "40"]) + split.first + ["--quiet", "--json"])
+    #expect(!firstPart.stdout.contains("\"steps\":40"), "the first part did not stop early: \(firstPart.stdout)")
+    if split.acrossReduction {
+      let before = try Self.record(parts)["plateau_reductions"] as? Int ?? 0
+      let after = try Self.record(whole)["plateau_reductions"] as? Int ?? 0
+      #expect(before >= 1 && after > before, "reductions: \(before) at the stop, \(after) at the end")
+    }
+    try runOK(["train", corpus, "--model", parts, "--resume", "--steps", "40", "--quiet", "--threads", "1"])
+    let a = try Data(contentsOf: URL(fileURLWithPath: whole))
+    let b = try Data(contentsOf: URL(fileURLWithPath: parts))
+    let firstDifference = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+    #expect(a == b, "files differ (\(a.count) vs \(b.count) bytes, first at byte \(firstDifference ?? -1))")
+  }
+
+  @Test func patienceStopsAfterThatManyValidationsWithoutANewBest() throws {
+    let dir = try ScratchDirectory("patience")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let model = dir.path("model.safetensors")
+    // A rate of 0.5 overfits the tiny model quickly: validation stops improving within 100 steps.
+    let result = try runOK(
+      ["train", corpus, "--model", model] + tinyModel
+        + ["--learning-rate", "0.5", "--eval-every", "5", "--patience", "3", "--steps", "5000", "--json"])
+    let line = try #require(result.stdoutLines.last)
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(summary["stop_reason"] as? String == "no_improvement", "\(line)")
+    let steps = try #require(summary["steps"] as? Int)
+    #expect(steps < 5000)
+    #expect(result.stderr.contains("stopped early (3 validations without a new best) at step \(steps)"), "\(result)")
+
+    let losses = try Self.validations(model).map { try #require($0["val_loss"] as? Double) }
+    let best = try #require(losses.indices.min { losses[$0] < losses[$1] })
+    #expect(losses.count - 1 - best == 3, "validation losses: \(losses)")
+    #expect(summary["best_val_loss"] as? Double == losses[best])
+    // The file holds the best weights: they score the best validation's loss again.
+    #expect(try Self.record(model)["best_val_loss"] as? Double == losses[best])
+  }
+
+  @Test func epochsSetTheStepsAndRefuseStepsBesideThem() throws {
+    let dir = try ScratchDirectory("epochs")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let model = dir.path("model.safetensors")
+    let result = try runOK(["train", corpus, "--model", model] + tinyModel + ["--epochs", "1.5", "--json"])
+    // The plan line names K and the steps: "--epochs 1.5 × K steps per epoch = N steps".
+    let plan = try #require(result.stderrLines.first { $0.contains("steps per epoch") }, "\(result)")
+    let numbers = plan.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }
+    try #require(numbers.count == 3, "\(plan)")
+    let (K, steps) = (numbers[1], Int(numbers[2]))
+    #expect(steps == Int((1.5 * K).rounded(.up)))
+    #expect(result.stdout.contains("\"steps\":\(steps)"), "\(result.stdout)")
+
+    let both = try CLIRunner.run(["train", corpus, "--model", dir.path("b.safetensors"), "--epochs", "1", "--steps", "9"])
+    #expect(!both.succeeded)
+    #expect(both.stderrLines.contains { $0.contains("--epochs and --steps both set the run's length") }, "\(both)")
+    for marker in crashMarkers { #expect(!both.stderr.contains(marker)) }
+  }
+
+  @Test func aValidationSampleGoesToStderrAndTheLogAndChangesNothing() throws {
+    let dir = try ScratchDirectory("val-sample")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let (plain, sampled) = (dir.path("plain.safetensors"), dir.path("sampled.safetensors"))
+    let flags = tinyModel + ["--steps", "30", "--eval-every", "10", "--json"]
+    try runOK(["train", corpus, "--model", plain] + flags)
+    let result = try runOK(["train", corpus, "--model", sampled] + flags + ["--val-sample", "40"])
+    #expect(result.stdoutLines.count == 1, "stdout holds only the JSON summary: \(result.stdout)")
+    #expect(result.stderrLines.filter { $0.hasPrefix("sample at step ") }.count == 3, "\(result)")
+    let samples = try Self.validations(sampled).map { $0["sample"] as? String }
+    #expect(samples.count == 3 && samples.allSatisfy { $0?.count == 40 }, "\(samples)")
+    #expect(try Self.validations(plain).allSatisfy { $0["sample"] == nil })
+    // Same seed, same samples; and the training bits are untouched by sampling.
+    let again = try runOK(["train", corpus, "--model", sampled, "--overwrite"] + flags + ["--val-sample", "40"])
+    #expect(again.stderrLines.filter { $0.hasPrefix("sample at step ") } == result.stderrLines.filter { $0.hasPrefix("sample at step ") })
+    let (a, b) = (try Data(contentsOf: URL(fileURLWithPath: plain)), try Data(contentsOf: URL(fileURLWithPath: sampled)))
+    #expect(a == b, "a run with samples wrote another model file than one without")
+  }
+
+  @Test(arguments: [
+    (["--warmup", "-1"], "--warmup must be between 0"),
+    (["--lr-decay", "1.5"], "--lr-decay must be in (0, 1]"),
+    (["--min-lr", "0"], "--min-lr must be in (0, 10]"),
+    (["--lr-schedule", "linear"], "--lr-schedule"),
+    (["--patience", "-2"], "--patience must be between 0"),
+    (["--epochs", "0"], "--epochs must be in (0, 1000000]"),
+    (["--val-sample", "-5"], "--val-sample must be between 0"),
+  ])
+  func badScheduleFlagsGetOneLine(flags: [String], message: String) throws {
+    let dir = try ScratchDirectory("schedule-flags")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let result = try CLIRunner.run(["train", corpus, "--model", dir.path("m.safetensors")] + flags)
+    #expect(!result.succeeded)
+    #expect(result.stderr.contains(message), "\(result)")
+    for marker in crashMarkers { #expect(!result.stderr.contains(marker)) }
+    #expect(!FileManager.default.fileExists(atPath: dir.path("m.safetensors")))
+  }
+}
