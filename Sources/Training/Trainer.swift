@@ -107,6 +107,8 @@ public final class Trainer {
     public var gradientNorm: Float
     /// True when the loss guard skipped the update (non-finite loss or gradient).
     public var skipped: Bool
+    /// The learning rate the step ran with (the schedule's, after the loss guard's halvings).
+    public var learningRate: Float = 0
   }
 
   /// Takes one optimizer step on the next chunk.
@@ -137,7 +139,8 @@ public final class Trainer {
     let loss = model.forwardBackward(
       steps: options.seqLength, state: carried, workspace: workspace, gradients: gradients, dropout: dropping)
     let norm = GradientClipping.clip(gradients, maxNorm: options.clip)
-    optimizer.learningRate = scheduledLearningRate
+    let rate = scheduledLearningRate
+    optimizer.learningRate = rate
     step += 1
     func fail() -> StepReport {
       if !Self.allFinite(model.parameters) { model.parameters.copy(from: lastGoodParameters) }
@@ -145,7 +148,7 @@ public final class Trainer {
       optimizer.learningRate /= 2
       lossGuardHalvings += 1
       consecutiveFailures += 1
-      return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: true)
+      return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: true, learningRate: rate)
     }
     guard loss.isFinite, norm.isFinite else { return fail() }
     optimizer.update(parameters: model.parameters, gradients: gradients)
@@ -153,7 +156,7 @@ public final class Trainer {
     guard Self.allFinite(model.parameters) else { return fail() }
     lastGoodParameters.copy(from: model.parameters)
     consecutiveFailures = 0
-    return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: false)
+    return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: false, learningRate: rate)
   }
 
   /// True when no value of `buffer` is NaN or infinite.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Training
 
 extension LearningRateSchedule: ExpressibleByArgument {}
@@ -8,20 +9,26 @@ extension LearningRateSchedule: ExpressibleByArgument {}
 struct LearningRateOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
-    help: "Warm up over the first N steps: step s takes (s+1)/N of the rate (default 0: no warm-up).")
+    help: ArgumentHelp(
+      "Warm up over the first N steps: step s takes (s+1)/N of the rate (default 0: no warm-up).", valueName: "N"))
   var warmup: Int?
   @Option(
-    help:
-      "After the warm-up: constant (default), cosine (down to --min-lr at --steps), step (× --lr-decay every --lr-decay-every steps) or plateau (÷ 4 after each validation that is not a new best)."
-  )
+    help: ArgumentHelp(
+      "After the warm-up: constant (default), cosine (down to --min-lr at --steps), step (× --lr-decay every --lr-decay-every steps) or plateau (÷ 4 after each validation that is not a new best).",
+      valueName: "schedule"))
   var lrSchedule: LearningRateSchedule?
   @Option(
     parsing: .unconditional,
-    help: "The rate cosine ends at and step and plateau never go below (default: --learning-rate / 10).")
+    help: ArgumentHelp(
+      "The rate cosine ends at and step and plateau never go below (default: --learning-rate / 10).", valueName: "rate"))
   var minLr: Float?
-  @Option(parsing: .unconditional, help: "The step schedule's factor (default 0.5, as torch-rnn's).")
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("The step schedule's factor, in (0, 1] (default 0.5, as torch-rnn's).", valueName: "factor"))
   var lrDecay: Float?
-  @Option(parsing: .unconditional, help: "Steps between the step schedule's decays (default: one epoch).")
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Steps between the step schedule's decays (default: one epoch).", valueName: "N"))
   var lrDecayEvery: Int?
 
   func validate() throws {
@@ -47,15 +54,15 @@ struct LearningRateOptions: ParsableArguments {
 struct StoppingOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
-    help:
-      "Train for E passes over the training split instead of --steps: ⌈E × K⌉ steps, K = the steps of one pass (printed at the start)."
-  )
+    help: ArgumentHelp(
+      "Train for E passes over the training split instead of --steps: ⌈E × K⌉ steps, K = the steps of one pass (printed at the start).",
+      valueName: "E"))
   var epochs: Double?
   @Option(
     parsing: .unconditional,
-    help:
-      "Stop after N validations in a row without a new best validation loss; the file keeps the best weights (default 0: never)."
-  )
+    help: ArgumentHelp(
+      "Stop after N validations in a row without a new best validation loss; the file keeps the best weights (default 0: never).",
+      valueName: "N"))
   var patience: Int?
 
   func validate() throws {
@@ -77,10 +84,13 @@ struct StoppingOptions: ParsableArguments {
 struct ValidationSampleOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
-    help:
-      "At each validation, draw N symbols from the current weights (after a newline, temperature 1) to standard error and the metrics log (default 0: none; min-char-rnn shows 200)."
-  )
-  var valSample: Int = 0
+    help: ArgumentHelp(
+      "At each validation, draw N symbols from the current weights (after a newline, temperature 1) to standard error and the metrics log (default 0: none; min-char-rnn shows 200).",
+      valueName: "N"))
+  var valSample: Int?
+
+  /// Symbols to draw at each validation (0: none).
+  var length: Int { valSample ?? 0 }
 
   func validate() throws { try check("--val-sample", valSample, 0...100_000) }
 }
@@ -93,12 +103,13 @@ extension TrainingOptions {
     if let epochs { parts.append("--epochs \(epochs.shortText) × \(chunksPerEpoch) steps per epoch = \(steps) steps") }
     if warmupSteps > 0 || lrSchedule != .constant {
       var rate = warmupSteps > 0 ? "learning rate warms up over \(warmupSteps) steps, then " : "learning rate "
-      let (base, floor) = (shortest(learningRate).shortText, shortest(min(learningRateFloor, learningRate)).shortText)
+      // Six significant digits: a floor of 0.002 / 10 is 0.0002 here, not Float's 0.00020000001.
+      let (base, floor) = (String(format: "%g", learningRate), String(format: "%g", min(learningRateFloor, learningRate)))
       switch lrSchedule {
       case .constant: rate += "stays \(base)"
       case .cosine: rate += "follows a cosine from \(base) to \(floor) at step \(steps)"
       case .step:
-        rate += "starts at \(base), × \(shortest(lrDecay).shortText) every \(lrDecayEvery ?? steps) steps (floor \(floor))"
+        rate += "starts at \(base), × \(String(format: "%g", lrDecay)) every \(lrDecayEvery ?? steps) steps (floor \(floor))"
       case .plateau: rate += "starts at \(base), ÷ 4 after each validation without a new best (floor \(floor))"
       }
       parts.append(rate)

@@ -44,6 +44,8 @@ final class ProgressDisplay {
   let redrawInterval: Double
   /// `--max-time`: the time left is never more than what remains of it.
   let timeLimit: Double?
+  /// Whether the line shows the step's learning rate (a run whose rate changes).
+  let showsLearningRate: Bool
   private let write: (String) -> Void
   private var lastShown = -Double.infinity
   private var firstStepSeen = false
@@ -59,7 +61,8 @@ final class ProgressDisplay {
   ///   start with `\r`); the default writes to standard error.
   init(
     totalSteps: Int, chunksPerEpoch: Int, symbolsPerStep: Int, style: ProgressStyle, interval: Double = 2,
-    redrawInterval: Double = 0.1, timeLimit: Double? = nil, write: @escaping (String) -> Void = writeStandardError
+    redrawInterval: Double = 0.1, timeLimit: Double? = nil, showsLearningRate: Bool = false,
+    write: @escaping (String) -> Void = writeStandardError
   ) {
     self.totalSteps = totalSteps
     self.chunksPerEpoch = max(chunksPerEpoch, 1)
@@ -68,6 +71,7 @@ final class ProgressDisplay {
     self.interval = interval
     self.redrawInterval = redrawInterval
     self.timeLimit = timeLimit
+    self.showsLearningRate = showsLearningRate
     self.write = write
   }
 
@@ -135,6 +139,7 @@ final class ProgressDisplay {
     let bits = Double(report.loss) / log(2)
     var line = "step \(report.step)/\(totalSteps)  epoch \(fmt(Double(report.step) / Double(chunksPerEpoch), 2))"
     line += "  loss \(fmt(Double(report.loss), 4)) (\(fmt(bits, 3)) bits/char)"
+    if showsLearningRate { line += "  lr \(String(format: "%.3g", report.learningRate))" }
     if let v = lastValidationBits { line += "  val \(fmt(v, 3)) bits/char" }
     line += "  \(Int(median)) sym/s"
     if median > 0 && report.step < totalSteps {

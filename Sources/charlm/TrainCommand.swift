@@ -175,7 +175,8 @@ struct TrainCommand: ParsableCommand {
     Interrupts.install()
     let progress = ProgressDisplay(
       totalSteps: options.steps, chunksPerEpoch: trainer.chunksPerEpoch, symbolsPerStep: trainer.symbolsPerStep,
-      style: .forStandardError(quiet: quiet), interval: reporting.progressInterval, timeLimit: options.maxTime)
+      style: .forStandardError(quiet: quiet), interval: reporting.progressInterval, timeLimit: options.maxTime,
+      showsLearningRate: options.lrSchedule != .constant || options.warmupSteps > 0)
     defer { progress.finishLine() }
     let metrics =
       reporting.noMetrics
@@ -196,8 +197,8 @@ struct TrainCommand: ParsableCommand {
         onEvent: { event in
           progress.handle(event)
           var sample: String?
-          if case .validation = event, validationSample.valSample > 0 {
-            sample = run.validationSample(length: validationSample.valSample)
+          if case .validation = event, validationSample.length > 0 {
+            sample = run.validationSample(length: validationSample.length)
             pendingSample = sample
           }
           metrics?.handle(event, learningRate: trainer.optimizer.learningRate, sample: sample)
@@ -247,7 +248,6 @@ struct TrainCommand: ParsableCommand {
     object["val_loss"] = summary.validationLoss ?? NSNull()
     object["val_bits_per_char"] = valBits ?? NSNull()
     object["best_val_loss"] = summary.bestValidationLoss ?? NSNull()
-    object["learning_rate"] = shortest(trainer.optimizer.learningRate)
     printJSON(object)
   }
 }

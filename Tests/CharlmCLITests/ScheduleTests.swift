@@ -127,6 +127,24 @@ import Testing
     #expect(a == b, "a run with samples wrote another model file than one without")
   }
 
+  @Test func theRateInForceIsOnTheProgressLineAndInTheLog() throws {
+    let dir = try ScratchDirectory("schedule-rate")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text())
+    let model = dir.path("model.safetensors")
+    let result = try runOK(
+      ["train", corpus, "--model", model] + tinyModel
+        + ["--steps", "12", "--warmup", "5", "--lr-schedule", "cosine", "--progress-interval", "0"])
+    // Step 1 of 5 warm-up steps: 0.002 / 5; step 5: the full rate.
+    let steps = result.stderrLines.filter { $0.hasPrefix("step ") }
+    #expect(steps.first?.contains("  lr 0.0004  ") == true, "\(steps)")
+    #expect(steps.first { $0.hasPrefix("step 5/") }?.contains("  lr 0.002  ") == true, "\(steps)")
+    let log = try String(contentsOfFile: model + ".metrics.jsonl", encoding: .utf8)
+    #expect(log.split(separator: "\n").first?.contains("\"learning_rate\":0.0004") == true, "\(log)")
+    // A constant rate keeps today's line.
+    let plain = try runOK(["train", corpus, "--model", dir.path("plain.safetensors")] + tinyModel + ["--steps", "3"])
+    #expect(!plain.stderr.contains("  lr "), "\(plain)")
+  }
+
   @Test(arguments: [
     (["--warmup", "-1"], "--warmup must be between 0"),
     (["--lr-decay", "1.5"], "--lr-decay must be in (0, 1]"),
