@@ -100,6 +100,6 @@ extension Trainer {
     lastValidationLoss = record.lastValidationLoss
     plateauReductions = record.plateauReductions ?? 0
     validationsWithoutImprovement = record.validationsWithoutImprovement ?? 0
-    lossGuardHalvings = record.lossGuardHalvings ?? record.impliedLossGuardHalvings
+    lossGuardHalvings = record.lossGuardHalvingsSoFar
   }
 }

@@ -81,6 +81,10 @@ extension TrainingRecord {
 }
 
 extension TrainingRecord {
+  /// Times the loss guard halved the rate: ``lossGuardHalvings``, or for a file written before
+  /// they were recorded, what its rates imply.
+  public var lossGuardHalvingsSoFar: Int { lossGuardHalvings ?? impliedLossGuardHalvings }
+
   /// The loss guard's halvings of a file written before they were recorded: such a run had a
   /// constant rate, so the rate in force is the base rate × 2^−halvings. (A file with a schedule
   /// records its halvings; absent, they are 0.)

@@ -79,7 +79,7 @@ struct InfoCommand: ParsableCommand {
       if let best = record.bestValidationLoss {
         training += "; best validation \(fmt(best / log(2), 3)) bits/char (\(fmt(best, 4)) nats)"
       }
-      if record.currentLearningRate != options.learningRate {
+      if record.lossGuardHalvingsSoFar > 0 {
         training += "; learning rate now \(shortest(record.currentLearningRate)) (lowered by the loss guard)"
       }
       lines.append(("training", training))

@@ -20,7 +20,8 @@ struct LearningRateOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "The rate cosine ends at and step and plateau never go below (default: --learning-rate / 10).", valueName: "rate"))
+      "The rate cosine ends at and step and plateau never go below (default: --learning-rate / 10).", valueName: "rate")
+  )
   var minLr: Float?
   @Option(
     parsing: .unconditional,
@@ -104,12 +105,15 @@ extension TrainingOptions {
     if warmupSteps > 0 || lrSchedule != .constant {
       var rate = warmupSteps > 0 ? "learning rate warms up over \(warmupSteps) steps, then " : "learning rate "
       // Six significant digits: a floor of 0.002 / 10 is 0.0002 here, not Float's 0.00020000001.
-      let (base, floor) = (String(format: "%g", learningRate), String(format: "%g", min(learningRateFloor, learningRate)))
+      let (base, floor) = (
+        String(format: "%g", learningRate), String(format: "%g", min(learningRateFloor, learningRate))
+      )
       switch lrSchedule {
       case .constant: rate += "stays \(base)"
       case .cosine: rate += "follows a cosine from \(base) to \(floor) at step \(steps)"
       case .step:
-        rate += "starts at \(base), × \(String(format: "%g", lrDecay)) every \(lrDecayEvery ?? steps) steps (floor \(floor))"
+        rate +=
+          "starts at \(base), × \(String(format: "%g", lrDecay)) every \(lrDecayEvery ?? steps) steps (floor \(floor))"
       case .plateau: rate += "starts at \(base), ÷ 4 after each validation without a new best (floor \(floor))"
       }
       parts.append(rate)

@@ -141,3 +141,14 @@ func expectOneLineError(
   }
   return first
 }
+
+/// Expects the files at `a` and `b` to hold the same bytes (as `cmp` would), naming the sizes and
+/// the first byte that differs otherwise.
+func expectSameBytes(_ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  let x = try Data(contentsOf: URL(fileURLWithPath: a))
+  let y = try Data(contentsOf: URL(fileURLWithPath: b))
+  let firstDifference = zip(x, y).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+  #expect(
+    x == y, "\(a) and \(b) differ (\(x.count) vs \(y.count) bytes, first at byte \(firstDifference ?? -1))",
+    sourceLocation: sourceLocation)
+}

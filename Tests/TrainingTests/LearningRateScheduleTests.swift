@@ -2,6 +2,7 @@ import Foundation
 import Kernels
 import Modeling
 import Testing
+
 @testable import Training
 
 /// The learning-rate schedule: one pure function of the options, the step and the plateau
@@ -39,17 +40,21 @@ import Testing
     Case(name: "cosine, half way", options: options(.cosine), step: 50, reductions: 0, expected: 0.0055),
     Case(name: "cosine, past the end", options: options(.cosine), step: 100, reductions: 0, expected: 0.001),
     // After 10 warm-up steps, 90 to go: step 55 is half way.
-    Case(name: "cosine after warm-up", options: options(.cosine, warmup: 10), step: 55, reductions: 0, expected: 0.0055),
+    Case(
+      name: "cosine after warm-up", options: options(.cosine, warmup: 10), step: 55, reductions: 0, expected: 0.0055),
     Case(name: "cosine to --min-lr", options: options(.cosine, minLR: 0.002), step: 50, reductions: 0, expected: 0.006),
     Case(name: "step, before", options: options(.step, every: 30), step: 29, reductions: 0, expected: 0.01),
     Case(name: "step, first decay", options: options(.step, every: 30), step: 30, reductions: 0, expected: 0.005),
     Case(name: "step, third decay", options: options(.step, every: 30), step: 90, reductions: 0, expected: 0.00125),
     Case(name: "step, floor", options: options(.step, every: 10), step: 99, reductions: 0, expected: 0.001),
-    Case(name: "step 0.97", options: options(.step, decay: 0.97, every: 10), step: 20, reductions: 0, expected: 0.009409),
+    Case(
+      name: "step 0.97", options: options(.step, decay: 0.97, every: 10), step: 20, reductions: 0, expected: 0.009409),
     Case(name: "plateau, none", options: options(.plateau), step: 50, reductions: 0, expected: 0.01),
     Case(name: "plateau, one", options: options(.plateau), step: 50, reductions: 1, expected: 0.0025),
     Case(name: "plateau, floor", options: options(.plateau), step: 50, reductions: 2, expected: 0.001),
-    Case(name: "plateau, lower floor", options: options(.plateau, minLR: 1e-4), step: 50, reductions: 2, expected: 0.000625),
+    Case(
+      name: "plateau, lower floor", options: options(.plateau, minLR: 1e-4), step: 50, reductions: 2, expected: 0.000625
+    ),
     Case(name: "plateau in warm-up", options: options(.plateau, warmup: 4), step: 1, reductions: 1, expected: 0.00125),
   ]
 
@@ -131,7 +136,8 @@ import Testing
     let whole = try Self.trainer(o)
     var validations: [String] = []
     _ = try whole.run(
-      checkpoint: {}, onEvent: { if case .validation(let s, _, let i) = $0 { validations.append("\(s)\(i ? "+" : "-")") } })
+      checkpoint: {},
+      onEvent: { if case .validation(let s, _, let i) = $0 { validations.append("\(s)\(i ? "+" : "-")") } })
 
     let first = try Self.trainer(o)
     let stopped = try first.run(shouldStop: { first.step >= split.stopAt }, checkpoint: {}, onEvent: { _ in })
