@@ -63,6 +63,9 @@ struct TrainCommand: ParsableCommand {
     if stopping.epochs != nil && schedule.steps != nil {
       throw ValidationError("--epochs and --steps both set the run's length; give one of them")
     }
+    if schedule.valFraction == 0 && ((stopping.patience ?? 0) > 0 || learningRateSchedule.lrSchedule == .plateau) {
+      throw ValidationError("--patience and --lr-schedule plateau follow the validation loss; give --val-fraction > 0")
+    }
     try vocabulary.validate()
     try reporting.validate()
     if resume && overwrite {

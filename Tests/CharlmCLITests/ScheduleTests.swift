@@ -114,6 +114,8 @@ import Testing
     (["--patience", "-2"], "--patience must be between 0"),
     (["--epochs", "0"], "--epochs must be in (0, 1000000]"),
     (["--val-sample", "-5"], "--val-sample must be between 0"),
+    (["--patience", "2", "--val-fraction", "0"], "follow the validation loss; give --val-fraction > 0"),
+    (["--lr-schedule", "plateau", "--val-fraction", "0"], "follow the validation loss; give --val-fraction > 0"),
   ])
   func badScheduleFlagsGetOneLine(flags: [String], message: String) throws {
     let dir = try ScratchDirectory("schedule-flags")
