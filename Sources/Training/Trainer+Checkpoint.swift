@@ -29,7 +29,9 @@ extension Trainer {
       step: step, adamStep: optimizer.step, currentLearningRate: optimizer.learningRate,
       consecutiveFailures: consecutiveFailures, generator: generator.stateWords.map { String($0) },
       bestValidationLoss: bestValidationLoss, lastValidationLoss: lastValidationLoss, options: runOptions,
-      text: textFingerprint, validationText: validationFingerprint)
+      text: textFingerprint, validationText: validationFingerprint, plateauReductions: plateauReductions == 0 ? nil : plateauReductions,
+      validationsWithoutImprovement: validationsWithoutImprovement == 0 ? nil : validationsWithoutImprovement,
+      lossGuardHalvings: lossGuardHalvings == 0 ? nil : lossGuardHalvings)
     return (tensors, [MetadataKey.trainingRecord: record.json])
   }
 
@@ -103,5 +105,8 @@ extension Trainer {
     generator = SeededGenerator(stateWords: words)
     bestValidationLoss = record.bestValidationLoss
     lastValidationLoss = record.lastValidationLoss
+    plateauReductions = record.plateauReductions ?? 0
+    validationsWithoutImprovement = record.validationsWithoutImprovement ?? 0
+    lossGuardHalvings = record.lossGuardHalvingsSoFar
   }
 }

@@ -14,6 +14,8 @@ public enum StopReason: String, Sendable {
   case timeLimit = "time_limit"
   /// The caller asked to stop (e.g. Ctrl-C).
   case interrupted
+  /// `patience` validations in a row without a new best (early stopping).
+  case noImprovement = "no_improvement"
 }
 
 /// The outcome of a run.
@@ -35,7 +37,8 @@ public struct TrainingSummary: Sendable {
 }
 
 extension Trainer {
-  /// Trains until `options.steps`, the time limit, or `shouldStop()`.
+  /// Trains until `options.steps`, the time limit, `shouldStop()`, or `options.patience`
+  /// validations in a row without a new best.
   ///
   /// Validates every `evalEvery` steps and at the end, and calls `checkpoint` after each
   /// validation and once at the end, so the caller can write the model file; `afterStep` runs
@@ -91,6 +94,10 @@ extension Trainer {
       }
       if options.evalEvery > 0 && step % options.evalEvery == 0 && step < options.steps {
         try validateAndSave()
+        if patienceExhausted {
+          reason = .noImprovement
+          break
+        }
       }
       if step < options.steps { try afterStep() }
     }

@@ -32,6 +32,13 @@ public final class Trainer {
   /// bytes): the file saves the current weights as its best, but ``bestValidationLoss`` and
   /// ``bestParameters`` stay those of the grid, and are what a resume continues from.
   public internal(set) var provisionalBestLoss: Double?
+  /// Validations on the `evalEvery` grid that did not improve on the best: the plateau
+  /// schedule's divisions so far (saved for exact resume).
+  public internal(set) var plateauReductions = 0
+  /// Validations on the grid in a row without a new best (`patience` stops the run at it).
+  public internal(set) var validationsWithoutImprovement = 0
+  /// Times the loss guard halved the rate; the rate in force is the schedule's × 2^−halvings.
+  public internal(set) var lossGuardHalvings = 0
   /// Random state for anything stochastic during training (saved for exact resume).
   public internal(set) var generator: SeededGenerator
   /// The training text's fingerprint, recorded in the checkpoint and checked by ``restore``
@@ -72,6 +79,11 @@ public final class Trainer {
     }
     self.model = model
     self.options = options
+    // Lengths stated in epochs become steps here, where K is known.
+    if let epochs = options.epochs {
+      self.options.steps = max(1, Int((epochs * Double(trainLayout.fullChunks)).rounded(.up)))
+    }
+    if options.lrSchedule == .step && options.lrDecayEvery == nil { self.options.lrDecayEvery = trainLayout.fullChunks }
     trainIDs = train
     validationIDs = validation
     optimizer = Adam(count: model.layout.totalCount, learningRate: options.learningRate)
@@ -98,6 +110,8 @@ public final class Trainer {
     public var gradientNorm: Float
     /// True when the loss guard skipped the update (non-finite loss or gradient).
     public var skipped: Bool
+    /// The learning rate the step ran with (the schedule's, after the loss guard's halvings).
+    public var learningRate: Float = 0
   }
 
   /// Takes one optimizer step on the next chunk.
@@ -128,13 +142,16 @@ public final class Trainer {
     let loss = model.forwardBackward(
       steps: options.seqLength, state: carried, workspace: workspace, gradients: gradients, dropout: dropping)
     let norm = GradientClipping.clip(gradients, maxNorm: options.clip)
+    let rate = scheduledLearningRate
+    optimizer.learningRate = rate
     step += 1
     func fail() -> StepReport {
       if !Self.allFinite(model.parameters) { model.parameters.copy(from: lastGoodParameters) }
       carried.reset()
       optimizer.learningRate /= 2
+      lossGuardHalvings += 1
       consecutiveFailures += 1
-      return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: true)
+      return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: true, learningRate: rate)
     }
     guard loss.isFinite, norm.isFinite else { return fail() }
     optimizer.update(parameters: model.parameters, gradients: gradients)
@@ -142,7 +159,7 @@ public final class Trainer {
     guard Self.allFinite(model.parameters) else { return fail() }
     lastGoodParameters.copy(from: model.parameters)
     consecutiveFailures = 0
-    return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: false)
+    return StepReport(step: step, loss: loss, gradientNorm: norm, skipped: false, learningRate: rate)
   }
 
   /// True when no value of `buffer` is NaN or infinite.
@@ -165,6 +182,10 @@ public final class Trainer {
     if onGrid && improved {
       bestValidationLoss = loss
       bestParameters.copy(from: model.parameters)
+      validationsWithoutImprovement = 0
+    } else if onGrid {
+      validationsWithoutImprovement += 1
+      if options.lrSchedule == .plateau { plateauReductions += 1 }
     }
     return (loss, improved)
   }
@@ -182,11 +203,25 @@ public final class Trainer {
       ? model.parameters : bestParameters
   }
 
-  /// Sets the learning rate, e.g. a `--learning-rate` given on resume (which otherwise restores
-  /// the saved rate, as lowered by the loss guard). Other options take effect through the
-  /// `TrainingOptions` the trainer is created with.
+  /// The rate of the next step: the schedule's (``TrainingOptions/scheduledLearningRate(atStep:plateauReductions:)``)
+  /// halved once for each step the loss guard skipped.
+  public var scheduledLearningRate: Float {
+    let rate = options.scheduledLearningRate(atStep: step, plateauReductions: plateauReductions)
+    return rate * Float(sign: .plus, exponent: -lossGuardHalvings, significand: 1)
+  }
+
+  /// True when the last validation on the grid made `patience` validations in a row without a
+  /// new best.
+  public var patienceExhausted: Bool {
+    options.patience > 0 && validationsWithoutImprovement >= options.patience
+  }
+
+  /// Sets the base learning rate, e.g. a `--learning-rate` given on resume (which otherwise
+  /// restores the saved one, and the loss guard's halvings, which this clears). Other options
+  /// take effect through the `TrainingOptions` the trainer is created with.
   public func setLearningRate(_ learningRate: Float) {
     options.learningRate = learningRate
-    optimizer.learningRate = learningRate
+    lossGuardHalvings = 0
+    optimizer.learningRate = scheduledLearningRate
   }
 }

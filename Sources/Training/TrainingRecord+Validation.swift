@@ -25,6 +25,20 @@ extension TrainingRecord {
     try require(o.valFraction >= 0 && o.valFraction < 1, "options.val_fraction", o.valFraction, "[0, 1)")
     try require(o.evalEvery >= 0, "options.eval_every", o.evalEvery, "0 or more")
     try require(o.dropout >= 0 && o.dropout < 1, "options.dropout", o.dropout, "[0, 1)")
+    try require(o.warmupSteps >= 0, "options.warmup_steps", o.warmupSteps, "0 or more")
+    if let m = o.minLearningRate {
+      try require(m > 0 && m.isFinite, "options.min_learning_rate", m, "a positive finite number")
+    }
+    try require(o.lrDecay > 0 && o.lrDecay <= 1, "options.lr_decay", o.lrDecay, "(0, 1]")
+    if let e = o.lrDecayEvery { try require(e >= 1, "options.lr_decay_every", e, "1 or more") }
+    try require(o.patience >= 0, "options.patience", o.patience, "0 or more")
+    if let e = o.epochs { try require(e > 0 && e.isFinite, "options.epochs", e, "a positive finite number") }
+    for (field, value) in [
+      ("plateau_reductions", plateauReductions), ("validations_without_improvement", validationsWithoutImprovement),
+      ("loss_guard_halvings", lossGuardHalvings),
+    ] {
+      if let value { try require(value >= 0, field, value, "0 or more") }
+    }
     for (name, fingerprint) in [("text", text), ("validation_text", validationText)] {
       guard let t = fingerprint else { continue }
       try require(t.bytes >= 0, "\(name).bytes", t.bytes, "0 or more")

@@ -27,6 +27,12 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
   public var text: TextFingerprint?
   /// The separate validation text (`--val-file`), when the run validates on one.
   public var validationText: TextFingerprint?
+  /// The schedule's state: the plateau schedule's reductions, the validations in a row without
+  /// a new best (for `patience`), and the loss guard's halvings of the rate. Each is written only
+  /// when not 0; absent (older files): 0, and the halvings follow from the rate in force.
+  public var plateauReductions: Int?
+  public var validationsWithoutImprovement: Int?
+  public var lossGuardHalvings: Int?
 
   enum CodingKeys: String, CodingKey {
     case step
@@ -39,6 +45,9 @@ public struct TrainingRecord: Codable, Equatable, Sendable {
     case options
     case text
     case validationText = "validation_text"
+    case plateauReductions = "plateau_reductions"
+    case validationsWithoutImprovement = "validations_without_improvement"
+    case lossGuardHalvings = "loss_guard_halvings"
   }
 
   /// The metadata value: JSON with sorted keys, so files are byte-for-byte reproducible;
@@ -71,5 +80,20 @@ extension TrainingRecord {
   public init?(metadata: [String: String]) {
     guard let record = try? Self.read(metadata: metadata) else { return nil }
     self = record
+  }
+}
+
+extension TrainingRecord {
+  /// Times the loss guard halved the rate: ``lossGuardHalvings``, or for a file written before
+  /// they were recorded, what its rates imply.
+  public var lossGuardHalvingsSoFar: Int { lossGuardHalvings ?? impliedLossGuardHalvings }
+
+  /// The loss guard's halvings of a file written before they were recorded: such a run had a
+  /// constant rate, so the rate in force is the base rate × 2^−halvings. (A file with a schedule
+  /// records its halvings; absent, they are 0.)
+  var impliedLossGuardHalvings: Int {
+    guard options.lrSchedule == .constant && options.warmupSteps == 0 else { return 0 }
+    let ratio = Double(options.learningRate) / Double(currentLearningRate)
+    return ratio > 1 ? Int(log2(ratio).rounded()) : 0
   }
 }

@@ -82,7 +82,7 @@ struct InfoCommand: ParsableCommand {
         training += "; best validation \(fmt(best / log(2), 3)) bits/char (\(fmt(best, 4)) nats)"
         if let step = RunProvenance(metadata: loaded.file.extraMetadata)?.bestStep { training += " at step \(step)" }
       }
-      if record.currentLearningRate != options.learningRate {
+      if record.lossGuardHalvingsSoFar > 0 {
         training += "; learning rate now \(shortest(record.currentLearningRate)) (lowered by the loss guard)"
       }
       lines.append(("training", training))

@@ -24,6 +24,8 @@ struct MetricsRecord: Codable, Equatable {
   /// Epochs of the training split the step has gone through (step / chunks per epoch), so
   /// `charlm plot --x epoch` needs no corpus; absent in logs written before it was logged.
   var epoch: Double? = nil
+  /// Validation lines with `--val-sample`: the text drawn from the weights of that step.
+  var sample: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case event, step, time
@@ -33,6 +35,7 @@ struct MetricsRecord: Codable, Equatable {
     case gradNorm = "grad_norm"
     case charsPerSecond = "chars_per_second"
     case epoch
+    case sample
   }
 }
 
@@ -126,8 +129,9 @@ final class MetricsLog {
     }
   }
 
-  /// Logs what `event` calls for; `learningRate` is the rate in force now.
-  func handle(_ event: TrainingEvent, learningRate: Float) {
+  /// Logs what `event` calls for; `learningRate` is the rate in force now, `sample` the
+  /// validation's sample (if any).
+  func handle(_ event: TrainingEvent, learningRate: Float, sample: String? = nil) {
     let now = clock()
     switch event {
     case .step(let report, let rate, _):
@@ -151,8 +155,8 @@ final class MetricsLog {
       append(
         MetricsRecord(
           event: "validation", step: step, time: now, trainLoss: latest.map { shortest($0.loss) }, valLoss: loss,
-          learningRate: shortest(learningRate), gradNorm: latest.map { shortest($0.gradientNorm) }, charsPerSecond: nil)
-      )
+          learningRate: shortest(learningRate), gradNorm: latest.map { shortest($0.gradientNorm) }, charsPerSecond: nil,
+          sample: sample))
     }
   }
 

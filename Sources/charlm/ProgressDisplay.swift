@@ -44,6 +44,8 @@ final class ProgressDisplay {
   let redrawInterval: Double
   /// `--max-time`: the time left is never more than what remains of it.
   let timeLimit: Double?
+  /// Whether the line shows the step's learning rate (a run whose rate changes).
+  let showsLearningRate: Bool
   private let write: (String) -> Void
   /// The terminal's width in columns, asked at every live redraw.
   private let columns: () -> Int
@@ -62,8 +64,8 @@ final class ProgressDisplay {
   /// - columns: the terminal's width, which a live line is fitted to (``StatusLine``).
   init(
     totalSteps: Int, chunksPerEpoch: Int, symbolsPerStep: Int, style: ProgressStyle, interval: Double = 2,
-    redrawInterval: Double = 0.1, timeLimit: Double? = nil, write: @escaping (String) -> Void = writeStandardError,
-    columns: @escaping () -> Int = standardErrorColumns
+    redrawInterval: Double = 0.1, timeLimit: Double? = nil, showsLearningRate: Bool = false,
+    write: @escaping (String) -> Void = writeStandardError, columns: @escaping () -> Int = standardErrorColumns
   ) {
     self.totalSteps = totalSteps
     self.chunksPerEpoch = max(chunksPerEpoch, 1)
@@ -72,6 +74,7 @@ final class ProgressDisplay {
     self.interval = interval
     self.redrawInterval = redrawInterval
     self.timeLimit = timeLimit
+    self.showsLearningRate = showsLearningRate
     self.write = write
     self.columns = columns
   }
@@ -148,6 +151,7 @@ final class ProgressDisplay {
       eta = duration(left)
     }
     let val = lastValidationBits.map { fmt($0, 3) }
+    let rateField: [String] = showsLearningRate ? ["lr " + String(format: "%.3g", report.learningRate), ""] : [""]
     let fields = [
       ["step \(report.step)/\(totalSteps)", "\(report.step)/\(totalSteps)"],
       ["epoch \(epoch)", "ep \(epoch)", ""],
@@ -155,6 +159,7 @@ final class ProgressDisplay {
         "loss \(fmt(Double(report.loss), 4)) (\(bits) bits/char)", "loss \(bits) bits/char", "loss \(bits) b/c",
         "\(bits) b/c",
       ],
+      rateField,
       val.map { ["val \($0) bits/char", "val \($0) b/c", "val \($0)", ""] } ?? [""],
       ["\(Int(median)) sym/s", ""],
       eta.isEmpty ? [""] : ["ETA \(eta)", eta, ""],
@@ -165,11 +170,11 @@ final class ProgressDisplay {
         : [""],
     ]
     // Units and words go first, then separators, then whole fields, the least useful first.
-    let (step, ep, loss, v, rate, time, note) = (0, 1, 2, 3, 4, 5, 6)
+    let (step, ep, loss, lr, v, rate, time, note) = (0, 1, 2, 3, 4, 5, 6, 7)
     return StatusLine(
       fields: fields,
       shrinkOrder: [
-        loss, note, loss, v, ep, note, step, StatusLine.singleSpaces, rate, ep, v, loss, time, v, time,
+        loss, note, loss, v, ep, note, step, StatusLine.singleSpaces, rate, ep, lr, v, loss, time, v, time,
       ])
   }
 }

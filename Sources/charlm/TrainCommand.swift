@@ -35,12 +35,15 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup(title: "Data") var batching: BatchOptions
   @OptionGroup(title: "Data") var validation: ValidationOptions
   @OptionGroup(title: "Optimization") var optimizer: OptimizerOptions
+  @OptionGroup(title: "Optimization") var learningRateSchedule: LearningRateOptions
   @OptionGroup(title: "Run control") var runLength: RunLengthOptions
+  @OptionGroup(title: "Run control") var stopping: StoppingOptions
   @OptionGroup(title: "Run control") var start: RunStartOptions
   @OptionGroup(title: "Run control") var threads: ThreadOptions
   @OptionGroup(title: "Output") var output: TrainOutputOptions
   @OptionGroup(title: "Output") var reporting: ReportingOptions
   @OptionGroup(title: "Output") var snapshots: SnapshotOptions
+  @OptionGroup(title: "Output") var validationSample: ValidationSampleOptions
 
   var model: String { modelFile.model }
   var initFrom: String? { modelFile.initFrom }
@@ -54,6 +57,15 @@ struct TrainCommand: ParsableCommand {
     try batching.validate()
     try optimizer.validate()
     try runLength.validate()
+    try learningRateSchedule.validate()
+    try stopping.validate()
+    try validationSample.validate()
+    if stopping.epochs != nil && runLength.steps != nil {
+      throw ValidationError("--epochs and --steps both set the run's length; give one of them")
+    }
+    if batching.valFraction == 0 && ((stopping.patience ?? 0) > 0 || learningRateSchedule.lrSchedule == .plateau) {
+      throw ValidationError("--patience and --lr-schedule plateau follow the validation loss; give --val-fraction > 0")
+    }
     try vocabulary.validate()
     try reporting.validate()
     try validation.validate(valFraction: batching.valFraction)
@@ -114,7 +126,7 @@ struct TrainCommand: ParsableCommand {
           resuming: loaded, record: record, text: bytes, source: corpus, validationText: validationText,
           options: options, learningRate: optimizer.learningRate)
       }
-      if run.trainer.step >= options.steps {
+      if run.trainer.step >= run.trainer.options.steps {
         throw CLIFailure(
           "\(model) has already reached step \(run.trainer.step); give --steps larger than that to continue")
       }
@@ -184,12 +196,14 @@ struct TrainCommand: ParsableCommand {
           + "lr \(options.learningRate) clip \(options.clip); \(Parallelism.threads) threads, \(computeDescription())"
           + (resume ? "; resuming at step \(trainer.step)" : "")
           + (initFrom.map { "; starting from the weights of \($0)" } ?? ""))
+      if let plan = options.scheduleDescription(chunksPerEpoch: trainer.chunksPerEpoch) { eprint("charlm: \(plan)") }
     }
 
     Interrupts.install()
     let progress = ProgressDisplay(
       totalSteps: options.steps, chunksPerEpoch: trainer.chunksPerEpoch, symbolsPerStep: trainer.symbolsPerStep,
-      style: .forStandardError(quiet: quiet), interval: reporting.progressInterval, timeLimit: options.maxTime)
+      style: .forStandardError(quiet: quiet), interval: reporting.progressInterval, timeLimit: options.maxTime,
+      showsLearningRate: options.lrSchedule != .constant || options.warmupSteps > 0)
     defer { progress.finishLine() }
     let metrics =
       reporting.noMetrics
@@ -203,13 +217,26 @@ struct TrainCommand: ParsableCommand {
       saved?.file.extraMetadata[MetadataKey.symbolCounts]
       ?? SymbolCounts.json(SymbolCounts.count(ids, vocabularySize: tokenizer.count))
     let settings = saveSettings(saved: saved, corpus: corpus, config: config, options: options, tokenizer: tokenizer)
+    // A validation's sample is shown after its line, which waits for the save.
+    var pendingSample: String?
     let summary = try userFacing {
       try run.run(
         saveTo: model, extraMetadata: [MetadataKey.symbolCounts: symbolCounts], settings: settings,
         onEvent: { event in
           progress.handle(event)
-          metrics?.handle(event, learningRate: trainer.optimizer.learningRate)
-        }, onSaved: { progress.saved() },
+          var sample: String?
+          if case .validation = event, validationSample.length > 0 {
+            sample = run.validationSample(length: validationSample.length)
+            pendingSample = sample
+          }
+          metrics?.handle(event, learningRate: trainer.optimizer.learningRate, sample: sample)
+        },
+        onSaved: {
+          progress.saved()
+          if let sample = pendingSample.take() {
+            progress.line("sample at step \(trainer.step): \"\(ControlCharacters.escaped(sample))\"")
+          }
+        },
         onSnapshot: { path, pruned in
           progress.line(
             "snapshot at step \(trainer.step): saved \(path)"
@@ -229,7 +256,9 @@ struct TrainCommand: ParsableCommand {
     batching.apply(to: &options, resuming: resuming)
     validation.apply(to: &options, resuming: resuming)
     optimizer.apply(to: &options)
+    learningRateSchedule.apply(to: &options)
     runLength.apply(to: &options, resuming: resuming)
+    stopping.apply(to: &options, stepsGiven: runLength.steps != nil)
   }
 
   /// The provenance every save writes (a resumed run continues the saved one's time and best
@@ -262,6 +291,7 @@ struct TrainCommand: ParsableCommand {
         case .completed: "done"
         case .timeLimit: "time limit reached"
         case .interrupted: "interrupted"
+        case .noImprovement: "stopped early (\(trainer.options.patience) validations without a new best)"
         }
       var line = "charlm: \(outcome) at step \(summary.steps)"
       if let loss = summary.trainLoss { line += ", train loss \(fmt(Double(loss), 4))" }

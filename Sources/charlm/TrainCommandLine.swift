@@ -6,8 +6,9 @@ import Training
 
 /// The `charlm train` command line stored in a model's ``RunProvenance`` and shown by
 /// `charlm info`: every flag that shapes the run, with its value in force (defaults written
-/// out), so running it again trains the same model. Not included: --threads, --max-time,
-/// --quiet and the other flags that change no weight; --resume (the line is one uninterrupted run).
+/// out; the schedule's only when not at their defaults), so running it again trains the same
+/// model. Not included: --threads, --max-time, --quiet, --val-sample and the other flags that
+/// change no weight; --resume (the line is one uninterrupted run); --epochs (its --steps is written).
 enum TrainCommandLine {
   /// Flags that fix the vocabulary (or the starting weights), taken from a saved command on resume.
   static let originFlags: Set<String> = ["--unit", "--min-count", "--max-vocab", "--init-from"]
@@ -37,6 +38,14 @@ enum TrainCommandLine {
       "--eval-every", "\(options.evalEvery)", "--seed", "\(options.seed)",
       "--dropout", shortest(options.dropout).shortText,
     ]
+    // The schedule's flags where they differ from the defaults (as the training record holds them).
+    let defaults = TrainingOptions()
+    if options.warmupSteps != defaults.warmupSteps { args += ["--warmup", "\(options.warmupSteps)"] }
+    if options.lrSchedule != defaults.lrSchedule { args += ["--lr-schedule", options.lrSchedule.rawValue] }
+    if let minimum = options.minLearningRate { args += ["--min-lr", shortest(minimum).shortText] }
+    if options.lrDecay != defaults.lrDecay { args += ["--lr-decay", shortest(options.lrDecay).shortText] }
+    if let every = options.lrDecayEvery { args += ["--lr-decay-every", "\(every)"] }
+    if options.patience != defaults.patience { args += ["--patience", "\(options.patience)"] }
     if let snapshots {
       args += ["--save-every", "\(snapshots.every)"] + (snapshots.keep.map { ["--keep", "\($0)"] } ?? [])
     }

@@ -141,3 +141,16 @@ func expectOneLineError(
   }
   return first
 }
+
+/// Expects the model files at `a` and `b` to hold the same bytes (as `cmp` would) but for the
+/// training time and --model that charlm.run records, naming the first tensor byte that differs.
+func expectSameBytes(_ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  // Every byte but the training time and --model of charlm.run (see contentsWithoutProvenance).
+  let (x, y) = (try contentsWithoutProvenance(a), try contentsWithoutProvenance(b))
+  #expect(x.header == y.header, "\(a) and \(b): headers differ", sourceLocation: sourceLocation)
+  let firstDifference = zip(x.data, y.data).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+  #expect(
+    x.data == y.data,
+    "\(a) and \(b): tensors differ (\(x.data.count) vs \(y.data.count) bytes, first at byte \(firstDifference ?? -1))",
+    sourceLocation: sourceLocation)
+}
