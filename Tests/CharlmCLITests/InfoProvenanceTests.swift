@@ -82,14 +82,22 @@ import Testing
     #expect(text.contains("\(corpus), \(size / 1000),\(String(format: "%03d", size % 1000)) bytes, sha256 "), "\(text)")
   }
 
-  @Test("the command line reproduces the run: the same model and state, byte for byte")
-  func commandReproduces() throws {
+  @Test(
+    "the command line reproduces the run: the same model and state, byte for byte",
+    arguments: [
+      (["--dropout", "0.1", "--layers", "2"], true),
+      // A cosine ends at --steps (a resume to more steps stretches it), so this run is not split.
+      (["--warmup", "3", "--lr-schedule", "cosine", "--min-lr", "1e-4", "--val-split", "tail"], false),
+      (["--lr-schedule", "step", "--lr-decay", "0.8", "--lr-decay-every", "5", "--patience", "9"], true),
+      (["--lr-schedule", "plateau", "--learning-rate", "0.05", "--val-fraction", "0.2"], true),
+    ])
+  func commandReproduces(flags: [String], split: Bool) throws {
     let dir = try ScratchDirectory("info-command")
     let corpus = try dir.write("corpus.txt", text: Corpus.text())
     let model = dir.path("m.safetensors")
     // A split run: the command is the whole run as one invocation.
-    try train(corpus, model: model, steps: 10, extra: ["--eval-every", "4", "--dropout", "0.1", "--layers", "2"])
-    try runOK(["train", corpus, "--model", model, "--resume", "--steps", "18", "--quiet"])
+    try train(corpus, model: model, steps: split ? 10 : 18, extra: ["--eval-every", "4"] + flags)
+    if split { try runOK(["train", corpus, "--model", model, "--resume", "--steps", "18", "--quiet"]) }
     let run = try #require(try Self.infoJSON([model])["run"] as? [String: Any])
     var command = try #require(run["command"] as? [String])
     let index = try #require(command.firstIndex(of: "--model"))
