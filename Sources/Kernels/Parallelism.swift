@@ -59,9 +59,11 @@ public enum Parallelism {
     withoutActuallyEscaping(body) { body in
       var context = body
       return withUnsafeMutablePointer(to: &context) { pointer in
-        cteam_run(Int64(parts), { context, part, _ in
-          context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
-        }, pointer) == 0
+        cteam_run(
+          Int64(parts),
+          { context, part, _ in
+            context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
+          }, pointer) == 0
       }
     }
   }
