@@ -112,10 +112,11 @@ func blasMatmul(
 /// - x: N values (or M when transposed); y: M values (or N when transposed).
 ///
 /// A product reads each element of `a` once, so it is bound by memory bandwidth. Matrices of
-/// at least ``matvecSplitMinimum`` elements (beyond the caches) are split by rows over the
-/// threads, each streaming its own rows: a core alone does not saturate the memory bus.
-/// (BLAS may then round a few rows differently, ~1e-7 relative, so the thread count can
-/// change a large model's sampled text where a draw falls on a probability boundary.)
+/// at least ``matvecSplitMinimum`` elements are split by rows over the threads, each streaming
+/// its own rows (``forEachRowBlockSlice(rows:_:)``): a core alone does not saturate the bus.
+/// Slices start at multiples of ``matvecRowAlignment`` rows, so every row is summed by the same
+/// BLAS kernel in the same order whatever the thread count: the output is bit for bit the
+/// 1-thread product's, and sampled text does not depend on `--threads`.
 @inlinable
 public func matvec(
   transposeA: Bool = false, m: Int, n: Int, alpha: Float = 1,
@@ -124,10 +125,8 @@ public func matvec(
 ) {
   guard m > 0, n > 0 else { return }
   if !transposeA && m * n >= matvecSplitMinimum {
-    Parallelism.forEachSlice(of: m, minimumSliceSize: 64) { rows in
-      cblas_sgemv(
-        CblasRowMajor, CblasNoTrans, blasInt(rows.count), blasInt(n), alpha, a + rows.lowerBound * lda, blasInt(lda),
-        x, 1, beta, y + rows.lowerBound, 1)
+    forEachRowBlockSlice(rows: m) { rows in
+      blasMatvec(rows: rows, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
     }
     return
   }
@@ -136,10 +135,62 @@ public func matvec(
     blasInt(m), blasInt(n), alpha, a, blasInt(lda), x, 1, beta, y, 1)
 }
 
-/// Elements (M·N) from which ``matvec`` splits a product over the threads: 4 MiB of weights.
-/// Measured on 2 cores of an AMD EPYC (L2 512 KiB per core, L3 8 MiB): sampling a 2 × 512
-/// model ran 25–35% faster split; a 1 × 256 model (1 MiB matrices) ran slower, the hand-off
-/// costing more than the bandwidth it adds.
+/// y (M) = a (M, N1) · x (N1) + b (M, N2) · z (N2): the two products of a recurrent layer's
+/// step (x·W_ihᵀ + h·W_hhᵀ for one stream), split by rows in one hand-off to the threads rather
+/// than two; each row is the same two BLAS calls as ``matvec`` then ``matvec`` with `beta` 1.
+///
+/// - a, b: row-major, leading dimensions `lda`, `ldb`.
+@inlinable
+public func matvecSum(
+  m: Int, a: UnsafePointer<Float>, lda: Int, n1: Int, x: UnsafePointer<Float>,
+  b: UnsafePointer<Float>, ldb: Int, n2: Int, z: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+) {
+  guard m > 0 else { return }
+  let body = { (rows: Range<Int>) in
+    blasMatvec(rows: rows, n: n1, alpha: 1, a: a, lda: lda, x: x, beta: 0, y: y)
+    blasMatvec(rows: rows, n: n2, alpha: 1, a: b, lda: ldb, x: z, beta: 1, y: y)
+  }
+  if m * (n1 + n2) >= matvecSplitMinimum {
+    forEachRowBlockSlice(rows: m, body)
+  } else {
+    body(0..<m)
+  }
+}
+
+/// Calls `body` on the threads' slices of 0..<rows, each starting at a multiple of
+/// ``matvecRowAlignment`` (the last one ends at `rows`).
+@inlinable
+func forEachRowBlockSlice(rows: Int, _ body: (Range<Int>) -> Void) {
+  let blocks = (rows + matvecRowAlignment - 1) / matvecRowAlignment
+  Parallelism.forEachSlice(of: blocks, minimumSliceSize: 64 / matvecRowAlignment) { slice in
+    body((slice.lowerBound * matvecRowAlignment)..<min(slice.upperBound * matvecRowAlignment, rows))
+  }
+}
+
+/// y[rows] = alpha · a[rows, 0..<n] · x + beta · y[rows], one `cblas_sgemv` call.
+@inlinable
+func blasMatvec(
+  rows: Range<Int>, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+  beta: Float, y: UnsafeMutablePointer<Float>
+) {
+  guard !rows.isEmpty, n > 0 else { return }
+  cblas_sgemv(
+    CblasRowMajor, CblasNoTrans, blasInt(rows.count), blasInt(n), alpha, a + rows.lowerBound * lda, blasInt(lda),
+    x, 1, beta, y + rows.lowerBound, 1)
+}
+
+/// Rows at which ``matvec`` may start a thread's slice: a multiple of every row-block size of
+/// the BLAS `sgemv` kernels (OpenBLAS's sum 4 or 8 rows at a time, and a remainder row by row),
+/// so that a row is never moved from a block into the remainder by a split.
+public let matvecRowAlignment = 16
+
+/// Elements (M·N) from which ``matvec`` splits a product over the threads: 1M (4 MiB).
+/// Best of 2,000 on 2 cores of an AMD EPYC Zen 4 (L2 1 MiB per core, L3 32 MiB), splitting
+/// with the worker team: three 2048 × 512 products 215 µs on one thread, 102 µs split; 6443 ×
+/// 256 (Tang's head) 99.7 and 54.7 µs; 1024 × 256 plus 1024 × 64 (a 1 × 256 LSTM step) 19.7 and
+/// 12.7 µs. Splitting that last one as well (threshold 256K) sampled 1 × 256 25–35% slower on
+/// the loaded machine (load 10 on 2 cores), where a late worker costs more than the split
+/// saves, so small models keep one thread (they sample at > 10× PyTorch's rate anyway).
 public let matvecSplitMinimum = 1 << 20
 
 /// The specification of ``matmul``: three plain loops, accumulated in Double.

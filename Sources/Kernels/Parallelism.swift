@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 
 /// How many threads charlm's math may use, and the one way work is split across them.
@@ -6,6 +7,12 @@ import Dispatch
 /// calls and competed with ours for the cores. Instead, work is split here into independent
 /// slices, one per thread: rows of a large matrix product (``matmul``), groups of streams
 /// for the recurrence over T steps (no synchronization per step), rows of the softmax.
+///
+/// The slices run on a persistent team of workers (CKernels' `cteam`: an atomic generation
+/// counter to start, an atomic countdown to join, workers spinning briefly between calls), which
+/// costs well under a microsecond per split where a Dispatch hand-off cost several: what makes
+/// splitting each matrix–vector product of a sampling step pay. When the team is busy (another
+/// thread of the process is splitting, e.g. concurrent tests) a split runs on Dispatch instead.
 public enum Parallelism {
   nonisolated(unsafe) private static var configuredThreads = 1
   /// Set while slices run, so work nested inside a slice runs inline instead of splitting again.
@@ -38,9 +45,25 @@ public enum Parallelism {
     inParallelRegion = true
     defer { inParallelRegion = false }
     withoutActuallyEscaping(body) { body in
+      if runOnTeam(parts: parts, { part in body(slice(part, of: parts, count: count)) }) { return }
       let box = UncheckedSendable(body)
       DispatchQueue.concurrentPerform(iterations: parts) { part in
         box.value(slice(part, of: parts, count: count))
+      }
+    }
+  }
+
+  /// Runs `body(part)` for part in 0..<parts on the worker team (part 0 on this thread);
+  /// false, having run nothing, when the team is in use.
+  private static func runOnTeam(parts: Int, _ body: (Int) -> Void) -> Bool {
+    withoutActuallyEscaping(body) { body in
+      var context = body
+      return withUnsafeMutablePointer(to: &context) { pointer in
+        cteam_run(
+          Int64(parts),
+          { context, part, _ in
+            context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(part))
+          }, pointer) == 0
       }
     }
   }

@@ -109,6 +109,12 @@ extension ParameterLayout.LayerSlots {
     parameters: FloatBuffer, layout: ParameterLayout, batch B: Int, rows: Int, inputSize: Int, hidden H: Int,
     input: UnsafePointer<Float>, h: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>
   ) {
+    if B == 1 {  // one stream (sampling): both products in one split over the threads
+      matvecSum(
+        m: rows, a: parameters.pointer(to: layout.slots[weightIH]), lda: inputSize, n1: inputSize, x: input,
+        b: parameters.pointer(to: layout.slots[weightHH]), ldb: H, n2: H, z: h, y: gates)
+      return
+    }
     stepProduct(
       batch: B, rows: rows, columns: inputSize, weight: parameters.pointer(to: layout.slots[weightIH]), x: input,
       y: gates)

@@ -16,7 +16,7 @@ extension Workspace {
     floats += l * (t + 1) * b * h * (1 + isLSTM)  // hiddenStates, cellStates
     floats += 2 * max(l - 1, 0) * t * b * h  // dropoutMasks, droppedInputs
     floats += t * b * v  // logits
-    floats += l * t * b * h  // hiddenGradients
+    floats += t * b * h  // hiddenGradients (one buffer shared by the layers)
     floats += t * b * g * h * ((1 - isLSTM) + isGRU)  // gateGradients, hiddenGateGradients
     floats += b * h + g * h  // cellGradient, combinedBias
     if FoldedEmbedding.pays(vocab: config.vocabSize, rows: T * B) { floats += v * g * h }
@@ -25,8 +25,11 @@ extension Workspace {
 
   /// Floats this workspace holds (for the test of ``floatCount(config:steps:batch:)``).
   var allocatedFloatCount: Int {
-    let lists = [gates, hiddenGates, hiddenStates, cellStates, dropoutMasks, droppedInputs, hiddenGradients]
-    let single = [embedded, logits, embeddedGradient, gateGradients, hiddenGateGradients, cellGradient, combinedBias]
+    let lists = [gates, hiddenGates, hiddenStates, cellStates, dropoutMasks, droppedInputs]
+    let single = [
+      embedded, logits, hiddenGradients[0], embeddedGradient, gateGradients, hiddenGateGradients, cellGradient,
+      combinedBias,
+    ]
     return 2 * steps * batch + lists.joined().reduce(0) { $0 + $1.count }
       + (single + [foldedTable]).reduce(0) {
         $0 + $1.count

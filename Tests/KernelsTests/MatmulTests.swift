@@ -124,20 +124,55 @@ import Testing
     expectClose(fast, naive.map(Double.init), tolerance: 1e-5, floor: 1, "y")
   }
 
-  @Test("a matvec large enough to split over 2 threads equals the 1-thread product")
-  func splitMatvecMatchesSerial() {
-    var rng = SeededGenerator(seed: 4)
-    let (m, n) = (2051, 512)  // 1.05M elements ≥ matvecSplitMinimum; odd M: uneven slices
+  /// Row counts around the split (odd, not multiples of the row alignment) and Tang's head.
+  static let splitShapes: [(m: Int, n: Int)] = [(2051, 512), (6443, 256), (4099, 300), (1 << 14 + 3, 64)]
+
+  @Test("a matvec split over 2, 3 and 4 threads equals the 1-thread product bit for bit", arguments: splitShapes)
+  func splitMatvecMatchesSerial(m: Int, n: Int) {
     #expect(m * n >= matvecSplitMinimum)
+    // As every charlm program runs it (Parallelism.configure): OpenBLAS's own threads would
+    // split the "1-thread" product their own way, at rows that are not multiples of 16.
+    setBLASThreads(1)
+    var rng = SeededGenerator(seed: 4)
     let a = (0..<(m * n)).map { _ in rng.nextUnitFloat() * 2 - 1 }
     let x = (0..<n).map { _ in rng.nextUnitFloat() * 2 - 1 }
     let y0 = (0..<m).map { _ in rng.nextUnitFloat() * 2 - 1 }
     var serial = y0
-    var split = y0
-    matvec(m: m, n: n, alpha: 0.5, a: a, lda: n, x: x, beta: 2, y: &serial)
-    Parallelism.withThreads(2) { matvec(m: m, n: n, alpha: 0.5, a: a, lda: n, x: x, beta: 2, y: &split) }
-    // OpenBLAS's kernel may sum a few rows in another order depending on where a slice starts
-    // (seen: 3 rows of 2,051 on an AMD EPYC): Float rounding of 512 products, |y| ≲ 20.
-    expectClose(split, serial.map(Double.init), tolerance: 1e-5, floor: 1, "y")
+    Parallelism.withThreads(1) { matvec(m: m, n: n, alpha: 0.5, a: a, lda: n, x: x, beta: 2, y: &serial) }
+    for threads in 2...4 {
+      var split = y0
+      Parallelism.withThreads(threads) { matvec(m: m, n: n, alpha: 0.5, a: a, lda: n, x: x, beta: 2, y: &split) }
+      // Tolerance 0: slices start at multiples of matvecRowAlignment rows, so each row is summed
+      // by the same kernel in the same order (sampled text must not depend on --threads).
+      let differing = (0..<m).filter { split[$0] != serial[$0] }
+      let worst = differing.max { abs(split[$0] - serial[$0]) < abs(split[$1] - serial[$1]) }
+      #expect(
+        differing.isEmpty,
+        "\(threads) threads: \(differing.count) rows differ, worst \(worst.map { "row \($0): \(split[$0]) against \(serial[$0])" } ?? "")"
+      )
+    }
+  }
+
+  @Test("matvecSum equals matvec then matvec with beta 1, bit for bit, on 1 and 2 threads", arguments: [1, 2])
+  func matvecSumMatchesTwoProducts(threads: Int) {
+    setBLASThreads(1)  // as in splitMatvecMatchesSerial
+    var rng = SeededGenerator(seed: 5)
+    let (m, n1, n2) = (2048 + 5, 64, 512)  // a 2 × 512 LSTM layer 0 step: (4H, E) and (4H, H)
+    #expect(m * (n1 + n2) >= matvecSplitMinimum)
+    let a = (0..<(m * n1)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let b = (0..<(m * n2)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let x = (0..<n1).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let z = (0..<n2).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    var expected = [Float](repeating: 0, count: m)
+    Parallelism.withThreads(1) {
+      matvec(m: m, n: n1, a: a, lda: n1, x: x, y: &expected)
+      matvec(m: m, n: n2, a: b, lda: n2, x: z, beta: 1, y: &expected)
+    }
+    var fused = [Float](repeating: .nan, count: m)
+    Parallelism.withThreads(threads) {
+      matvecSum(m: m, a: a, lda: n1, n1: n1, x: x, b: b, ldb: n2, n2: n2, z: z, y: &fused)
+    }
+    let differing = (0..<m).filter { fused[$0] != expected[$0] }
+    #expect(differing.isEmpty, "tolerance 0: \(differing.count) rows differ, first \(differing.first ?? -1)")
   }
 }

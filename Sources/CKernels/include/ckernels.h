@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cteam.h"  // the worker team of Kernels/Parallelism.swift
+
 enum { CKERNELS_PORTABLE = 0, CKERNELS_AVX2 = 1, CKERNELS_AVX512 = 2 };
 
 /// 1 when this CPU (and this build) can run `isa`.
