@@ -14,18 +14,22 @@ final class ScoringProgress {
   /// Seconds between redraws in `.live` style.
   let redrawInterval: Double
   private let write: (String) -> Void
+  /// The terminal's width, asked at every live redraw.
+  private let columns: () -> Int
   private var lastShown: Double?
   private var liveLineOpen = false
 
   /// - write: receives the text exactly as it should appear; the default writes to standard error.
   init(
     name: String, style: ProgressStyle, delay: Double = 1, interval: Double = 5, redrawInterval: Double = 0.2,
-    write: @escaping (String) -> Void = { StandardStreams.writeError($0) }
+    write: @escaping (String) -> Void = { StandardStreams.writeError($0) },
+    columns: @escaping () -> Int = standardErrorColumns
   ) {
     (self.name, self.style, self.delay, self.interval, self.redrawInterval) = (
       name, style, delay, interval, redrawInterval
     )
     self.write = write
+    self.columns = columns
   }
 
   /// `predicted` of `total` symbols done after `elapsed` seconds.
@@ -39,7 +43,8 @@ final class ScoringProgress {
       "charlm: \(name): \(predicted * 100 / max(total, 1))% (\(predicted)/\(total) symbols), "
         + "\(Int(rate)) sym/s, \(duration(left)) left")
     if style == .live {
-      write("\r" + text + "\u{1B}[K")
+      // Cut to the terminal's width, as the training line is, so a redraw never wraps.
+      write("\r" + StatusLine(fields: [[text]], shrinkOrder: []).fitted(columns: columns()) + "\u{1B}[K")
       liveLineOpen = true
     } else {
       write(text + "\n")
