@@ -80,6 +80,7 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
+    Interrupts.prepare()
     threads.apply()
     // Checked before the lock (a refused path gets no lock file beside it; a run in progress is
     // named first) and again under it (another run may have written the model in between).
@@ -199,7 +200,7 @@ struct TrainCommand: ParsableCommand {
       if let plan = options.scheduleDescription(chunksPerEpoch: trainer.chunksPerEpoch) { eprint("charlm: \(plan)") }
     }
 
-    Interrupts.install()
+    Interrupts.arm()
     let progress = ProgressDisplay(
       totalSteps: options.steps, chunksPerEpoch: trainer.chunksPerEpoch, symbolsPerStep: trainer.symbolsPerStep,
       style: .forStandardError(quiet: quiet), interval: reporting.progressInterval, timeLimit: options.maxTime,

@@ -9,6 +9,29 @@ import Testing
 
 /// Ctrl-C during training saves a model file that loads and resumes.
 @Suite struct InterruptTests {
+  /// Eight interrupts at different points of two-thread oneDNN steps each save a model. (A
+  /// signal that landed in a busy thread was followed by heap corruption — abort, no model — in
+  /// 7 of 48 Ctrl-Cs of the *release* build, 0 of 60 once the signals were blocked in every thread
+  /// charlm starts; this debug-build test did not reproduce it, so it guards the behaviour, and
+  /// the release figures are in docs/Robustness.md.)
+  @Test func ctrlCDuringTwoThreadStepsNeverCrashes() throws {
+    let dir = try ScratchDirectory("sigint-threads")
+    let corpus = try dir.write("corpus.txt", text: Corpus.text(bytes: 200_000))
+    for attempt in 0..<8 {
+      let model = dir.path("model-\(attempt).safetensors")
+      let running = try CLIRunner.start(
+        ["train", corpus, "--model", model, "--hidden-size", "256", "--threads", "2", "--steps", "100000"])
+      let training = running.poll(timeout: 30) { running.stderrSoFar.contains("step 1/") }
+      try #require(training, "attempt \(attempt): no first step within 30 s: \(running.stderrSoFar)")
+      usleep(UInt32(100_000 + 97_000 * attempt))
+      running.send(SIGINT)
+      let result = try running.wait(timeout: 30)
+      #expect(!result.uncaughtSignal && result.status == 1, "attempt \(attempt): \(result)")
+      for marker in crashMarkers { #expect(!result.stderr.contains(marker), "attempt \(attempt): \(result)") }
+      #expect(FileManager.default.fileExists(atPath: model), "attempt \(attempt): no model saved: \(result)")
+    }
+  }
+
   @Test func ctrlCSavesAndResumeContinues() throws {
     let dir = try ScratchDirectory("sigint")
     let corpus = try dir.write("corpus.txt", text: Corpus.text())
