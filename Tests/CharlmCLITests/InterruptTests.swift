@@ -11,7 +11,7 @@ import Testing
 @Suite struct InterruptTests {
   /// Eight interrupts at different points of two-thread oneDNN steps each save a model. (A
   /// signal that landed in a busy thread was followed by heap corruption — abort, no model — in
-  /// 7 of 48 Ctrl-Cs of the *release* build, 0 of 60 once the signals were blocked in every thread
+  /// 7 of 48 Ctrl-Cs of the *release* build, 0 of 70 once the signals were blocked in every thread
   /// charlm starts; this debug-build test did not reproduce it, so it guards the behaviour, and
   /// the release figures are in docs/Robustness.md.)
   @Test func ctrlCDuringTwoThreadStepsNeverCrashes() throws {
