@@ -93,7 +93,7 @@ final class ProgressDisplay {
       lastShown = elapsed
       let line = statusFields(report, elapsed: elapsed)
       if style == .live {
-        write("\r" + line.fitted(columns: columns()) + "\u{1B}[K")
+        write(line.redraw(columns: columns()))
         liveLineOpen = true
         // A skipped step is worth keeping on screen.
         if report.skipped { finishLine() }

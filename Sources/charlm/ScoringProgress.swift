@@ -44,7 +44,7 @@ final class ScoringProgress {
         + "\(Int(rate)) sym/s, \(duration(left)) left")
     if style == .live {
       // Cut to the terminal's width, as the training line is, so a redraw never wraps.
-      write("\r" + StatusLine(fields: [[text]], shrinkOrder: []).fitted(columns: columns()) + "\u{1B}[K")
+      write(StatusLine(fields: [[text]], shrinkOrder: []).redraw(columns: columns()))
       liveLineOpen = true
     } else {
       write(text + "\n")

@@ -40,6 +40,10 @@ struct StatusLine: Equatable {
     return line.count > limit ? String(line.prefix(limit)) : line
   }
 
+  /// What redraws the line in place on a terminal `columns` wide: a carriage return, the line
+  /// ``fitted(columns:)``, and clear-to-end-of-line (the rest of a longer previous line).
+  func redraw(columns: Int) -> String { "\r" + fitted(columns: columns) + "\u{1B}[K" }
+
   /// The non-empty `parts` joined by `separator`.
   static func join(_ parts: [String], separator: String) -> String {
     parts.filter { !$0.isEmpty }.joined(separator: separator)
