@@ -10,7 +10,7 @@ struct LearningRateOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Warm up over the first N steps: step s takes (s+1)/N of the rate (default 0: no warm-up).", valueName: "N"))
+      "Warm up over the first N steps: step s takes (s+1)/N of the rate; 0: no warm-up (default: 0).", valueName: "N"))
   var warmup: Int?
   @Option(
     help: ArgumentHelp(
@@ -25,7 +25,7 @@ struct LearningRateOptions: ParsableArguments {
   var minLr: Float?
   @Option(
     parsing: .unconditional,
-    help: ArgumentHelp("The step schedule's factor, in (0, 1] (default 0.5, as torch-rnn's).", valueName: "factor"))
+    help: ArgumentHelp("The step schedule's factor, in (0, 1], as torch-rnn's (default: 0.5).", valueName: "factor"))
   var lrDecay: Float?
   @Option(
     parsing: .unconditional,
@@ -62,7 +62,7 @@ struct StoppingOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Stop after N validations in a row without a new best validation loss; the file keeps the best weights (default 0: never).",
+      "Stop after N validations in a row without a new best validation loss; the file keeps the best weights; 0: never (default: 0).",
       valueName: "N"))
   var patience: Int?
 
@@ -86,7 +86,7 @@ struct ValidationSampleOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "At each validation, draw N symbols from the current weights (after a newline, temperature 1) to standard error and the metrics log (default 0: none; min-char-rnn shows 200).",
+      "At each validation, draw N symbols from the current weights (after a newline, temperature 1) to standard error and the metrics log; 0: none, min-char-rnn shows 200 (default: 0).",
       valueName: "N"))
   var valSample: Int?
 

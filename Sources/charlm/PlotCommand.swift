@@ -22,7 +22,7 @@ struct PlotCommand: ParsableCommand {
 
   @Option(
     help:
-      "File to write: .png for a PNG, else SVG (default with one run: the log's path with .jsonl replaced by .svg).")
+      "File to write: .png for a PNG, else SVG (default, with one run: the log's path with .jsonl replaced by .svg).")
   var output: String?
 
   @Option(help: "Title of the plot (default: the log's file name, or the runs' names).")

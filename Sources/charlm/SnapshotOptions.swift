@@ -6,13 +6,13 @@ struct SnapshotOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Every N steps, also write the current weights and full resume state to <model stem>.step-NNNNNN.safetensors (e.g. m.step-000400.safetensors beside m.safetensors); default: no snapshots.",
+      "Every N steps, also write the current weights and full resume state to <model stem>.step-NNNNNN.safetensors (e.g. m.step-000400.safetensors beside m.safetensors) (default: no snapshots).",
       valueName: "N"))
   var saveEvery: Int?
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "With --save-every, keep only the K snapshots of the highest steps, deleting older ones charlm wrote (never the model file); default: keep all.",
+      "With --save-every, keep only the K snapshots of the highest steps, deleting older ones charlm wrote (never the model file) (default: keep all).",
       valueName: "K"))
   var keep: Int?
 
