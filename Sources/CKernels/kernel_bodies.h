@@ -106,8 +106,10 @@ static void K(adam)(float *p, const float *g, float *m, float *v, int64_t count,
     vf gv = K(load)(g + j, n, 0);
     vf mv = b1 * K(load)(m + j, n, 0) + (1 - b1) * gv;
     vf vv = b2 * K(load)(v + j, n, 0) + (1 - b2) * gv * gv;
-    vf root;
-    for (int l = 0; l < 16; l++) root[l] = __builtin_sqrtf(vv[l]);
+    // One vector square root (correctly rounded, as sqrtf): a per-lane __builtin_sqrtf compiled
+    // to scalar sqrtf calls (errno), and Adam ran at a third of its speed (0.48 ms a step for
+    // 1×256's 350k parameters on a Zen 5, 0.1 ms after).
+    vf root = __builtin_elementwise_sqrt(vv);
     K(store)(p + j, K(load)(p + j, n, 0) - step_size * mv / (root * inverse_correction2 + eps), n);
     K(store)(m + j, mv, n);
     K(store)(v + j, vv, n);
