@@ -140,6 +140,7 @@ struct GRULayer: RecurrentLayer {
     slots.accumulateChunkGradients(
       parameters: parameters, layout: layout, gradients: gradients, rows: T * B, gateRows: G,
       inputSize: inputSize, hidden: H, input: input, previousHidden: hs,
-      inputSide: dGates, hiddenSide: dHGates, inputGradient: inputGradient)
+      inputSide: dGates, hiddenSide: dHGates, inputGradient: inputGradient,
+      scratch: ws.gradientScratch)
   }
 }

@@ -134,6 +134,7 @@ struct LSTMLayer: RecurrentLayer {
     slots.accumulateChunkGradients(
       parameters: parameters, layout: layout, gradients: gradients, rows: T * B, gateRows: G,
       inputSize: inputSize, hidden: H, input: input, previousHidden: hs,
-      inputSide: dGates, hiddenSide: dGates, inputGradient: inputGradient)
+      inputSide: dGates, hiddenSide: dGates, inputGradient: inputGradient,
+      scratch: ws.gradientScratch)
   }
 }

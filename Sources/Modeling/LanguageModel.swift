@@ -147,7 +147,7 @@ public final class LanguageModel {
     OutputHead.backward(
       parameters: parameters, layout: layout, gradients: gradients,
       logitGradient: ws.logits.pointer, top: ws.topOutputs, rows: T * B, hidden: H, vocab: V,
-      topGradient: ws.hiddenGradients[config.layers - 1].pointer)
+      topGradient: ws.hiddenGradients[config.layers - 1].pointer, scratch: ws.gradientScratch)
     let bottom = bottomInput(rows: T * B, workspace: ws)
     for layer in recurrentLayers.reversed() {
       let k = layer.index

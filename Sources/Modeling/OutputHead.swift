@@ -14,16 +14,17 @@ enum OutputHead {
   }
 
   /// - logitGradient: (N, V) ∂loss/∂logits   - top: (N, H) the forward's input
-  /// - topGradient: (N, H) out: ∂loss/∂top   - gradients: head tensors accumulated
+  /// - topGradient: (N, H) out: ∂loss/∂top, written last   - gradients: head tensors accumulated
+  /// - scratch: for ∂W_head's split over the rows (may be the buffer topGradient points into)
   static func backward(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
     logitGradient: UnsafePointer<Float>, top: UnsafePointer<Float>, rows N: Int,
-    hidden H: Int, vocab V: Int, topGradient: UnsafeMutablePointer<Float>
+    hidden H: Int, vocab V: Int, topGradient: UnsafeMutablePointer<Float>, scratch: UnsafeMutableBufferPointer<Float>
   ) {
     let weight = parameters.pointer(to: layout.slots[layout.headWeight])
-    matmul(
-      transposeA: true, m: V, n: H, k: N, a: logitGradient, lda: V, b: top, ldb: H,
-      beta: 1, c: gradients.pointer(to: layout.slots[layout.headWeight]), ldc: H)
+    addTransposedProduct(
+      m: V, n: H, k: N, a: logitGradient, lda: V, b: top, ldb: H,
+      c: gradients.pointer(to: layout.slots[layout.headWeight]), ldc: H, scratch: scratch)
     VectorOps.addColumnSums(
       of: logitGradient, rows: N, columns: V, to: gradients.pointer(to: layout.slots[layout.headBias]))
     matmul(m: N, n: H, k: V, a: logitGradient, lda: V, b: weight, ldb: H, c: topGradient, ldc: H)

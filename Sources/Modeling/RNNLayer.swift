@@ -116,6 +116,7 @@ struct RNNLayer: RecurrentLayer {
     slots.accumulateChunkGradients(
       parameters: parameters, layout: layout, gradients: gradients, rows: T * B, gateRows: H,
       inputSize: inputSize, hidden: H, input: input, previousHidden: hs,
-      inputSide: dPre, hiddenSide: dPre, inputGradient: inputGradient)
+      inputSide: dPre, hiddenSide: dPre, inputGradient: inputGradient,
+      scratch: ws.gradientScratch)
   }
 }

@@ -8,7 +8,11 @@ extension ParameterLayout.LayerSlots {
   ///   the same buffer as `inputSide` for LSTM and RNN, GRU's separate one for its n gate.
   /// - input: the layer's input, (N, In) rows or the folded embedding.
   /// - previousHidden: (N, H) h_0 … h_{T−1}.
-  /// - inputGradient: (N, In) out: ∂loss/∂input, or nil when not needed.
+  /// - inputGradient: (N, In) out: ∂loss/∂input, or nil when not needed. Written last, so it
+  ///   may be the buffer `scratch` points into.
+  /// - scratch: memory the weight gradients may use for their split over the rows
+  ///   (``addTransposedProduct(m:n:k:a:lda:b:ldb:c:ldc:scratch:)``): the layer's ∂loss/∂h
+  ///   buffer, free once the recurrence's backward has run.
   /// - gradients: accumulated into the layer's four tensors (and, for a folded input, into the
   ///   embedding's: see ``FoldedEmbedding``).
   func accumulateChunkGradients(
@@ -16,17 +20,14 @@ extension ParameterLayout.LayerSlots {
     rows N: Int, gateRows G: Int, inputSize: Int, hidden H: Int,
     input: LayerInput, previousHidden: UnsafePointer<Float>,
     inputSide: UnsafePointer<Float>, hiddenSide: UnsafePointer<Float>,
-    inputGradient: UnsafeMutablePointer<Float>?
+    inputGradient: UnsafeMutablePointer<Float>?, scratch: UnsafeMutableBufferPointer<Float>
   ) {
     let wIH = parameters.pointer(to: layout.slots[weightIH])
     switch input {
     case .rows(let x):
-      matmul(
-        transposeA: true, m: G, n: inputSize, k: N, a: inputSide, lda: G, b: x, ldb: inputSize,
-        beta: 1, c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize)
-      if let inputGradient {
-        matmul(m: N, n: inputSize, k: G, a: inputSide, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
-      }
+      addTransposedProduct(
+        m: G, n: inputSize, k: N, a: inputSide, lda: G, b: x, ldb: inputSize,
+        c: gradients.pointer(to: layout.slots[weightIH]), ldc: inputSize, scratch: scratch)
     case .folded(let f):
       // ∂P: the gradient rows scattered onto their symbols' rows of the table.
       f.table.update(repeating: 0, count: f.vocab * G)
@@ -39,10 +40,13 @@ extension ParameterLayout.LayerSlots {
         m: f.vocab, n: inputSize, k: G, a: f.table, lda: G, b: wIH, ldb: inputSize, beta: 1,
         c: gradients.pointer(to: embedding), ldc: inputSize)
     }
-    matmul(
-      transposeA: true, m: G, n: H, k: N, a: hiddenSide, lda: G, b: previousHidden, ldb: H,
-      beta: 1, c: gradients.pointer(to: layout.slots[weightHH]), ldc: H)
+    addTransposedProduct(
+      m: G, n: H, k: N, a: hiddenSide, lda: G, b: previousHidden, ldb: H,
+      c: gradients.pointer(to: layout.slots[weightHH]), ldc: H, scratch: scratch)
     VectorOps.addColumnSums(of: inputSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasIH]))
     VectorOps.addColumnSums(of: hiddenSide, rows: N, columns: G, to: gradients.pointer(to: layout.slots[biasHH]))
+    if case .rows = input, let inputGradient {
+      matmul(m: N, n: inputSize, k: G, a: inputSide, lda: G, b: wIH, ldb: inputSize, c: inputGradient, ldc: inputSize)
+    }
   }
 }

@@ -105,6 +105,15 @@ public final class Workspace {
     hiddenStates[config.layers - 1].pointer + batch * config.hiddenSize
   }
 
+  /// Scratch for the weight gradients' split over the rows of a chunk
+  /// (``addTransposedProduct(m:n:k:a:lda:b:ldb:c:ldc:scratch:)``): the shared ∂loss/∂h buffer
+  /// (T·B·H floats), free at the two points that use it: the head's backward before it writes
+  /// ∂loss/∂(top outputs), and a layer's chunk gradients after its recurrence has consumed its
+  /// ∂loss/∂h and before they write ∂loss/∂input. No memory of its own.
+  var gradientScratch: UnsafeMutableBufferPointer<Float> {
+    UnsafeMutableBufferPointer(start: hiddenGradients[0].pointer, count: hiddenGradients[0].count)
+  }
+
   // MARK: - Dropout masks
 
   /// The dropout mask on layer k's input (the output of layer k − 1), (T, B, H), for

@@ -108,7 +108,8 @@ import Testing
     let topGradient = FloatBuffer(count: N * H)
     OutputHead.backward(
       parameters: model.parameters, layout: layout, gradients: grads, logitGradient: logits.pointer,
-      top: top.pointer, rows: N, hidden: H, vocab: V, topGradient: topGradient.pointer)
+      top: top.pointer, rows: N, hidden: H, vocab: V, topGradient: topGradient.pointer,
+      scratch: UnsafeMutableBufferPointer(start: topGradient.pointer, count: topGradient.count))
     for index in [layout.headWeight, layout.headBias] {
       let slot = layout.slots[index]
       let analytic = (0..<slot.count).map { Double(grads.pointer(to: slot)[$0]) }
