@@ -17,7 +17,9 @@ int cdnnl_matmul(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, c
                  const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
   return 1;
 }
-cdnnl_packed *cdnnl_packed_create(int64_t n, int64_t k, int transposed) { return NULL; }
+cdnnl_packed_memory *cdnnl_packed_memory_create(void) { return NULL; }
+void cdnnl_packed_memory_release(cdnnl_packed_memory *memory) {}
+cdnnl_packed *cdnnl_packed_create(int64_t n, int64_t k, int transposed, cdnnl_packed_memory *memory) { return NULL; }
 int cdnnl_packed_pack(cdnnl_packed *p, const float *w, int64_t ldw) { return 1; }
 int cdnnl_packed_multiply(cdnnl_packed *p, int64_t m, float alpha, const float *a, int64_t lda, float beta, float *c,
                           int64_t ldc) {

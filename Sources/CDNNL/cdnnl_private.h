@@ -40,6 +40,7 @@
   X(dnnl_primitive_execute)                                                                                           \
   X(dnnl_memory_create)                                                                                               \
   X(dnnl_memory_destroy)                                                                                              \
+  X(dnnl_memory_set_data_handle)                                                                                      \
   X(dnnl_primitive_attr_create)                                                                                       \
   X(dnnl_primitive_attr_destroy)                                                                                      \
   X(dnnl_primitive_attr_set_output_scales)                                                                            \

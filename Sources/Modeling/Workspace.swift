@@ -57,7 +57,8 @@ public final class Workspace {
   /// before its T steps, so all layers share one packed copy (2 × 512: 4 MiB per layer fewer).
   let recurrentWeights: [PackedWeights]
   /// Per layer: W_hh packed for the backward recurrence ∂gates·W_hh, once per chunk; shared
-  /// like ``recurrentWeights``.
+  /// like ``recurrentWeights``, and in the same memory (``PackedWeightsMemory``): the forward's
+  /// copy is done with before the backward packs (2 × 512: 4 MiB fewer again).
   let recurrentWeightsBackward: [PackedWeights]
   /// Layer 0's folded table Emb·W_ihᵀ, then its gradient, (V, G·H); empty when folding does
   /// not pay for chunks of this size (``FoldedEmbedding/pays(vocab:rows:)``).
@@ -90,8 +91,11 @@ public final class Workspace {
     hiddenGateGradients = FloatBuffer(count: sizes.hiddenGateGradients)
     cellGradient = FloatBuffer(count: B * H)
     combinedBias = FloatBuffer(count: G * H)
-    recurrentWeights = Array(repeating: PackedWeights(rows: G * H, columns: H, form: .transposed), count: L)
-    recurrentWeightsBackward = Array(repeating: PackedWeights(rows: G * H, columns: H, form: .plain), count: L)
+    let packedMemory = PackedWeightsMemory()
+    recurrentWeights = Array(
+      repeating: PackedWeights(rows: G * H, columns: H, form: .transposed, memory: packedMemory), count: L)
+    recurrentWeightsBackward = Array(
+      repeating: PackedWeights(rows: G * H, columns: H, form: .plain, memory: packedMemory), count: L)
     foldedTable = FloatBuffer(count: FoldedEmbedding.pays(vocab: V, rows: T * B) ? V * G * H : 0)
   }
 

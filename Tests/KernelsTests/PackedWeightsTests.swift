@@ -89,6 +89,54 @@ import Testing
     expectClose(c, expected.map(Double.init), tolerance: 1e-5, floor: 1, "c after repack")
   }
 
+  @Test(
+    "packed weights sharing one memory take turns: each product uses its own weights, whoever packed last",
+    arguments: ComputeBackend.usable)
+  func sharedMemory(backend: ComputeBackend) {
+    // W_hh's two forms, as a layer's forward and backward use them, and a larger third (another
+    // layer shape) that grows the memory after the first two have packed into it.
+    let (rows, columns, m) = (64, 16, 5)
+    var rng = SeededGenerator(seed: 11)
+    let w = (0..<(rows * columns)).map { _ in rng.nextUnitFloat() - 0.5 }
+    let big = (0..<(4 * rows * columns)).map { _ in rng.nextUnitFloat() - 0.5 }
+    let a = (0..<(m * rows)).map { _ in rng.nextUnitFloat() - 0.5 }
+    let memory = PackedWeightsMemory()
+    let forward = PackedWeights(rows: rows, columns: columns, form: .transposed, memory: memory)
+    let backward = PackedWeights(rows: rows, columns: columns, form: .plain, memory: memory)
+    let larger = PackedWeights(rows: 4 * rows, columns: columns, form: .transposed, memory: memory)
+    var expectedForward = [Float](repeating: 0, count: m * rows)
+    var expectedBackward = [Float](repeating: 0, count: m * columns)
+    var expectedLarger = [Float](repeating: 0, count: m * 4 * rows)
+    matmulNaive(transposeB: true, m: m, n: rows, k: columns, a: a, lda: columns, b: w, ldb: columns,
+      c: &expectedForward, ldc: rows)
+    matmulNaive(m: m, n: columns, k: rows, a: a, lda: rows, b: w, ldb: columns, c: &expectedBackward, ldc: columns)
+    matmulNaive(transposeB: true, m: m, n: 4 * rows, k: columns, a: a, lda: columns, b: big, ldb: columns,
+      c: &expectedLarger, ldc: 4 * rows)
+    func check(_ label: String) {
+      var c = [Float](repeating: .nan, count: m * rows)
+      forward.multiply(m: m, a: a, lda: columns, c: &c, ldc: rows)
+      expectClose(c, expectedForward.map(Double.init), tolerance: 1e-5, floor: 1, "forward \(label)")
+      var d = [Float](repeating: .nan, count: m * columns)
+      backward.multiply(m: m, a: a, lda: rows, c: &d, ldc: columns)
+      expectClose(d, expectedBackward.map(Double.init), tolerance: 1e-5, floor: 1, "backward \(label)")
+    }
+    ComputeBackend.with(backend) {
+      forward.pack(w)
+      backward.pack(w)  // overwrites the forward's copy: the forward must not read it
+      check("after the backward packed")
+      forward.pack(w)
+      check("after the forward packed again")
+      larger.pack(big)  // grows the memory
+      var c = [Float](repeating: .nan, count: m * 4 * rows)
+      larger.multiply(m: m, a: a, lda: columns, c: &c, ldc: 4 * rows)
+      expectClose(c, expectedLarger.map(Double.init), tolerance: 1e-5, floor: 1, "larger")
+      check("after the memory grew")
+      backward.pack(w)
+      forward.pack(w)
+      check("after both packed into the grown memory")
+    }
+  }
+
   @Test("two threads multiplying with the same packed weights at once equal one")
   func concurrentSlices() {
     let (rows, columns, m) = (256, 64, 40)

@@ -29,15 +29,28 @@ int cdnnl_matmul(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t
 /// c (m, n) = alpha · a (m, k) · op(w) + beta · c with a varying m.
 typedef struct cdnnl_packed cdnnl_packed;
 
+/// Memory that several packed weights take turns in: a pack into it makes that packed
+/// weights' copy the current one, and the others' multiply fails (the caller falls back) until
+/// they pack again. W_hh's forward and backward copies of every layer share one: they are used
+/// one after the other, each packed right before its products.
+typedef struct cdnnl_packed_memory cdnnl_packed_memory;
+
+/// A new, empty shared memory (NULL when oneDNN is unavailable); release it with
+/// cdnnl_packed_memory_release. It lives until its last user is destroyed.
+cdnnl_packed_memory *cdnnl_packed_memory_create(void);
+void cdnnl_packed_memory_release(cdnnl_packed_memory *memory);
+
 /// Packed weights for op(w) of shape (k, n): w is (n, k) row-major when `transposed`, else
-/// (k, n). Returns NULL when oneDNN is unavailable or cannot build the product.
-cdnnl_packed *cdnnl_packed_create(int64_t n, int64_t k, int transposed);
+/// (k, n), in `memory` (grown to fit) or, when NULL, in memory of their own. Returns NULL when
+/// oneDNN is unavailable or cannot build the product.
+cdnnl_packed *cdnnl_packed_create(int64_t n, int64_t k, int transposed, cdnnl_packed_memory *memory);
 
 /// Reorders w (leading dimension ldw) into the packed layout; call again when w changes.
 int cdnnl_packed_pack(cdnnl_packed *packed, const float *w, int64_t ldw);
 
 /// c = alpha · a · op(w) + beta · c with the weights of the last pack. Thread-safe: several
-/// threads may multiply with the same packed weights at once.
+/// threads may multiply with the same packed weights at once. Non-zero (nothing written) when
+/// another packed weights has packed into their shared memory since.
 int cdnnl_packed_multiply(cdnnl_packed *packed, int64_t m, float alpha, const float *a, int64_t lda, float beta,
                           float *c, int64_t ldc);
 
