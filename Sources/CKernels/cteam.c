@@ -46,6 +46,12 @@ static _Atomic int64_t started;                   // workers running
 static cteam_body current_body;
 static void *current_context;
 
+static _Thread_local int slice_depth;  // > 0 while this thread runs a slice
+
+int cteam_in_slice(void) { return slice_depth > 0; }
+void cteam_enter_slice(void) { slice_depth++; }
+void cteam_leave_slice(void) { slice_depth--; }
+
 static uint64_t generation_of(uint64_t word) { return word >> 32; }
 
 /// Claims and runs parts of the call `word` names until none is left (or another call began).
@@ -57,7 +63,9 @@ static void run_parts(uint64_t word) {
     // On failure `word` is reloaded with the current value, and the loop looks again.
     if (atomic_compare_exchange_weak_explicit(&call_word, &word, word + 1, memory_order_acq_rel,
                                               memory_order_acquire)) {
+      slice_depth++;
       current_body(current_context, (int64_t)next, (int64_t)parts);
+      slice_depth--;
       atomic_fetch_add_explicit(&finished, 1, memory_order_release);
       word += 1;
     }

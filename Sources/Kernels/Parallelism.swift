@@ -15,8 +15,6 @@ import Dispatch
 /// thread of the process is splitting, e.g. concurrent tests) a split runs on Dispatch instead.
 public enum Parallelism {
   nonisolated(unsafe) private static var configuredThreads = 1
-  /// Set while slices run, so work nested inside a slice runs inline instead of splitting again.
-  nonisolated(unsafe) private static var inParallelRegion = false
 
   /// A thread count for the current task only (tests), so concurrent tests keep theirs.
   @TaskLocal static var taskThreads: Int?
@@ -34,21 +32,22 @@ public enum Parallelism {
   }
 
   /// Calls `body` on up to `threads` contiguous slices of `0..<count` (each at least
-  /// `minimumSliceSize` long) in parallel; runs inline when there is one slice or when already
-  /// inside a slice.
+  /// `minimumSliceSize` long) in parallel; runs inline when there is one slice or when the
+  /// calling thread is already running a slice (a per-thread mark, `cteam_in_slice`, so that
+  /// concurrent callers do not see each other's splits).
   public static func forEachSlice(of count: Int, minimumSliceSize: Int = 1, _ body: (Range<Int>) -> Void) {
     let parts = min(threads, count / max(minimumSliceSize, 1))
-    guard parts > 1, !inParallelRegion else {
+    guard parts > 1, cteam_in_slice() == 0 else {
       body(0..<count)
       return
     }
-    inParallelRegion = true
-    defer { inParallelRegion = false }
     withoutActuallyEscaping(body) { body in
       if runOnTeam(parts: parts, { part in body(slice(part, of: parts, count: count)) }) { return }
       let box = UncheckedSendable(body)
       DispatchQueue.concurrentPerform(iterations: parts) { part in
+        cteam_enter_slice()
         box.value(slice(part, of: parts, count: count))
+        cteam_leave_slice()
       }
     }
   }

@@ -18,6 +18,14 @@ typedef void (*cteam_body)(void *context, int64_t part, int64_t parts);
 /// some other way) or its workers cannot be started. Not reentrant from inside a body.
 int cteam_run(int64_t parts, cteam_body body, void *context);
 
+/// Non-zero on a thread that is running a slice of a split (a team part, or a slice the
+/// caller runs elsewhere between cteam_enter_slice and cteam_leave_slice): work nested in a
+/// slice runs inline instead of splitting again. Per thread, so concurrent callers (tests) do
+/// not see each other's splits.
+int cteam_in_slice(void);
+void cteam_enter_slice(void);
+void cteam_leave_slice(void);
+
 /// Number of worker threads started so far (tests).
 int64_t cteam_workers(void);
 
