@@ -184,14 +184,16 @@ func blasMatvec(
 /// so that a row is never moved from a block into the remainder by a split.
 public let matvecRowAlignment = 16
 
-/// Elements (M·N) from which ``matvec`` splits a product over the threads: 1M (4 MiB).
-/// Best of 2,000 on 2 cores of an AMD EPYC Zen 4 (L2 1 MiB per core, L3 32 MiB), splitting
-/// with the worker team: three 2048 × 512 products 215 µs on one thread, 102 µs split; 6443 ×
-/// 256 (Tang's head) 99.7 and 54.7 µs; 1024 × 256 plus 1024 × 64 (a 1 × 256 LSTM step) 19.7 and
-/// 12.7 µs. Splitting that last one as well (threshold 256K) sampled 1 × 256 25–35% slower on
-/// the loaded machine (load 10 on 2 cores), where a late worker costs more than the split
-/// saves, so small models keep one thread (they sample at > 10× PyTorch's rate anyway).
-public let matvecSplitMinimum = 1 << 20
+/// Elements (M·N) from which ``matvec`` splits a product over the threads: 64K (256 KiB).
+/// Sampling one stream, 2 threads of an AMD EPYC Zen 5 (AVX-512, L2 1 MiB per core), symbols/s,
+/// runs alternated: 1 × 256 (a layer's 1024 × 320 products unsplit below 1M) 53–54k at 1M,
+/// 108–112k at 256K; Tang 1 × 256 11.4–12.4k and 16.2k; 2 × 128 (512 × 192 and 512 × 256)
+/// 79–94k at 256K, 133–147k at 64K. With 4 and 10 busy loops beside it on the 2 cores the split
+/// was as fast or faster (1 × 256: 22k → 24–32k at load 4, 9.2–10.4k → 10.7–11.4k at load 10;
+/// 2 × 128 at load 4: 31–33k and 30–35k), where a Zen 4 of an earlier session had measured a
+/// 1 × 256 split 25–35% slower at load 10, before the worker team's current join. Below 64K the
+/// ~1 µs hand-off outweighs half of a product that takes ~2 µs.
+public let matvecSplitMinimum = 1 << 16
 
 /// The specification of ``matmul``: three plain loops, accumulated in Double.
 /// Used by tests only; never on a hot path.
