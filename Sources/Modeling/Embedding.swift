@@ -13,12 +13,20 @@ enum Embedding {
   }
 
   /// - outputGradient: (N, E)   - weightGradient: (V, E) accumulated: row ids[n] += outputGradient[n]
+  ///
+  /// Threads split the columns (blocks of 64), each adding rows n = 0, 1, … of its columns, so
+  /// every sum keeps its order and the result does not depend on the thread count.
   static func backward(
     outputGradient: UnsafePointer<Float>, ids: UnsafePointer<Int32>, count: Int, width: Int,
     weightGradient: UnsafeMutablePointer<Float>
   ) {
-    for n in 0..<count {
-      VectorOps.add(outputGradient + n * width, to: weightGradient + Int(ids[n]) * width, count: width)
+    let blocks = (width + 63) / 64
+    Parallelism.forEachSlice(of: blocks, minimumSliceSize: max(1, 16_384 / max(count, 1))) { range in
+      let c0 = range.lowerBound * 64
+      let columns = min(range.upperBound * 64, width) - c0
+      for n in 0..<count {
+        VectorOps.add(outputGradient + n * width + c0, to: weightGradient + Int(ids[n]) * width + c0, count: columns)
+      }
     }
   }
 }
