@@ -20,6 +20,7 @@ extension Workspace {
     floats += t * b * g * h * ((1 - isLSTM) + isGRU)  // gateGradients, hiddenGateGradients
     floats += b * h + g * h  // cellGradient, combinedBias
     if FoldedEmbedding.pays(vocab: config.vocabSize, rows: T * B) { floats += v * g * h }
+    floats += Double(extraScratchCount(config: config, steps: T, batch: B))  // extraScratch
     return floats
   }
 
@@ -31,7 +32,7 @@ extension Workspace {
       combinedBias,
     ]
     return 2 * steps * batch + lists.joined().reduce(0) { $0 + $1.count }
-      + (single + [foldedTable]).reduce(0) {
+      + (single + [foldedTable, extraScratch]).reduce(0) {
         $0 + $1.count
       }
   }

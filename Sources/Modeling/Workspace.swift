@@ -60,6 +60,9 @@ public final class Workspace {
   /// like ``recurrentWeights``, and in the same memory (``PackedWeightsMemory``): the forward's
   /// copy is done with before the backward packs (2 × 512: 4 MiB fewer again).
   let recurrentWeightsBackward: [PackedWeights]
+  /// The weight gradients' scratch where the ∂loss/∂h buffer is too small for it (a large
+  /// vocabulary's head: Tang poems, 6,443 × 256), else empty (``gradientScratch``).
+  let extraScratch: FloatBuffer
   /// Layer 0's folded table Emb·W_ihᵀ, then its gradient, (V, G·H); empty when folding does
   /// not pay for chunks of this size (``FoldedEmbedding/pays(vocab:rows:)``).
   let foldedTable: FloatBuffer
@@ -97,6 +100,13 @@ public final class Workspace {
     recurrentWeightsBackward = Array(
       repeating: PackedWeights(rows: G * H, columns: H, form: .plain, memory: packedMemory), count: L)
     foldedTable = FloatBuffer(count: FoldedEmbedding.pays(vocab: V, rows: T * B) ? V * G * H : 0)
+    extraScratch = FloatBuffer(count: Self.extraScratchCount(config: config, steps: T, batch: B))
+  }
+
+  /// Floats of ``extraScratch`` for the current thread count.
+  static func extraScratchCount(config: ModelConfig, steps T: Int, batch B: Int) -> Int {
+    let needed = scratchFloatCount(config: config, threads: Parallelism.threads)
+    return needed > T * B * config.hiddenSize ? needed : 0
   }
 
   deinit {
@@ -110,12 +120,21 @@ public final class Workspace {
   }
 
   /// Scratch for the weight gradients' split over the rows of a chunk
-  /// (``addTransposedProduct(m:n:k:a:lda:b:ldb:c:ldc:scratch:)``): the shared ∂loss/∂h buffer
-  /// (T·B·H floats), free at the two points that use it: the head's backward before it writes
-  /// ∂loss/∂(top outputs), and a layer's chunk gradients after its recurrence has consumed its
-  /// ∂loss/∂h and before they write ∂loss/∂input. No memory of its own.
+  /// (``addTransposedProduct(m:n:k:a:lda:b:ldb:c:ldc:scratch:)``, ``scratchFloatCount``): the
+  /// shared ∂loss/∂h buffer (T·B·H floats) where it is large enough, free at the two points that
+  /// use it (the head's backward before it writes ∂loss/∂(top outputs), a layer's chunk
+  /// gradients after its recurrence has consumed its ∂loss/∂h and before they write
+  /// ∂loss/∂input); else ``extraScratch``.
   var gradientScratch: UnsafeMutableBufferPointer<Float> {
-    UnsafeMutableBufferPointer(start: hiddenGradients[0].pointer, count: hiddenGradients[0].count)
+    let buffer = extraScratch.count > 0 ? extraScratch : hiddenGradients[0]
+    return UnsafeMutableBufferPointer(start: buffer.pointer, count: buffer.count)
+  }
+
+  /// Floats the weight gradients' split over `threads` needs: (threads − 1) partial sums of the
+  /// largest weight, W_head (V, H) or W_ih / W_hh (G·H, E or H). 0 on one thread.
+  static func scratchFloatCount(config: ModelConfig, threads: Int) -> Int {
+    let (V, E, H, G) = (config.vocabSize, config.embeddingSize, config.hiddenSize, config.cell.gateCount)
+    return max(threads - 1, 0) * max(V * H, G * H * max(E, H))
   }
 
   // MARK: - Dropout masks
