@@ -14,7 +14,7 @@ int cdnnl_available(void) { return 0; }
 const char *cdnnl_version(void) { return ""; }
 const char *cdnnl_isa(void) { return ""; }
 int cdnnl_matmul(int ta, int tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                 const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+                 const float *b, int64_t ldb, const float *bias, float beta, float *c, int64_t ldc) {
   return 1;
 }
 cdnnl_packed_memory *cdnnl_packed_memory_create(void) { return NULL; }

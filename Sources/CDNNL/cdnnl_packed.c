@@ -64,7 +64,7 @@ cdnnl_packed *cdnnl_packed_create(int64_t n, int64_t k, int transposed, cdnnl_pa
   if (p_dnnl_memory_desc_init_by_tag(&b_md, 2, b_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success) return NULL;
   cdnnl_strided_md(&c_md, m, n, 0, n);
   cdnnl_product probe;
-  if (cdnnl_make_product(&probe, &a_md, &b_md, &c_md, 1, 0) != 0) return NULL;
+  if (cdnnl_make_product(&probe, &a_md, &b_md, &c_md, 1, 0, 0) != 0) return NULL;
   p_dnnl_primitive_destroy(probe.primitive);
   cdnnl_packed *p = calloc(1, sizeof *p);
   if (!p) return NULL;
@@ -127,7 +127,7 @@ int cdnnl_packed_multiply(cdnnl_packed *p, int64_t m, float alpha, const float *
   dnnl_memory_desc_t a_md, c_md;
   cdnnl_strided_md(&a_md, m, p->k, 0, lda);
   cdnnl_strided_md(&c_md, m, p->n, 0, ldc);
-  return cdnnl_run_cached(&p->products, key, &a_md, &p->packed_md, &c_md, alpha, beta, a, p->weights, NULL, c);
+  return cdnnl_run_cached(&p->products, key, &a_md, &p->packed_md, &c_md, alpha, beta, a, p->weights, NULL, NULL, c);
 }
 
 size_t cdnnl_packed_size(const cdnnl_packed *p) { return p ? p->size : 0; }

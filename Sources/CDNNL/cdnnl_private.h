@@ -81,6 +81,8 @@ typedef struct {
   dnnl_primitive_t primitive;
   dnnl_memory_desc_t a_md, b_md, c_md;
   size_t scratch_size;
+  /// Whether the primitive adds a bias row (n) to every row of c.
+  int has_bias;
 } cdnnl_product;
 
 /// A fixed-size cache of products, filled once per shape and never evicted (a product may be
@@ -95,17 +97,20 @@ typedef struct {
 /// dimension ld.
 CDNNL_HIDDEN void cdnnl_strided_md(dnnl_memory_desc_t *md, int64_t rows, int64_t columns, int transposed, int64_t ld);
 
-/// Creates the primitive for c (m, n) = alpha · a · b + beta · c with the given descriptors;
-/// b_md may have format_tag_any (then product->b_md is the layout chosen). 0 on success.
+/// Creates the primitive for c (m, n) = alpha · a · b (+ bias) + beta · c with the given
+/// descriptors (a bias row of n floats when has_bias, with alpha 1 only); b_md may have
+/// format_tag_any (then product->b_md is the layout chosen). 0 on success.
 CDNNL_HIDDEN int cdnnl_make_product(cdnnl_product *p, const dnnl_memory_desc_t *a_md, const dnnl_memory_desc_t *b_md,
-                                    const dnnl_memory_desc_t *c_md, float alpha, float beta);
+                                    const dnnl_memory_desc_t *c_md, float alpha, float beta, int has_bias);
 
-/// Runs c = alpha · a · b + beta · c with the product cached in `cache` for (key, descriptors),
-/// creating it on first use; b is the weights memory `b_memory`, or (NULL) `b_data` in b_md's
-/// layout. 0 on success.
+/// Runs c = alpha · a · b (+ bias) + beta · c with the product cached in `cache` for (key,
+/// descriptors), creating it on first use; b is the weights memory `b_memory`, or (NULL) `b_data`
+/// in b_md's layout; bias (n floats) or NULL. The key must tell products with and without a
+/// bias apart. 0 on success.
 CDNNL_HIDDEN int cdnnl_run_cached(cdnnl_product_cache *cache, const int64_t key[10], const dnnl_memory_desc_t *a_md,
                                   const dnnl_memory_desc_t *b_md, const dnnl_memory_desc_t *c_md, float alpha,
-                                  float beta, const float *a, dnnl_memory_t b_memory, const float *b_data, float *c);
+                                  float beta, const float *a, dnnl_memory_t b_memory, const float *b_data,
+                                  const float *bias, float *c);
 
 /// The bits of x, for a cache key.
 CDNNL_HIDDEN int32_t cdnnl_float_bits(float x);

@@ -7,11 +7,13 @@
   import CDNNL
 #endif
 
-/// Row-major single-precision matrix product through BLAS:
-/// `c = alpha · op(a) · op(b) + beta · c`, where `op(x)` is `x` or its transpose.
+/// Row-major single-precision matrix product:
+/// `c = alpha · op(a) · op(b) + bias + beta · c`, where `op(x)` is `x` or its transpose.
 ///
 /// - a: (M, K) row-major when `transposeA` is false, else (K, M); leading dimension `lda`.
 /// - b: (K, N) row-major when `transposeB` is false, else (N, K); leading dimension `ldb`.
+/// - bias: N values added to every row of c (a layer's bias: oneDNN adds it as the product
+///   writes c, with no pass of its own over c), or nil.
 /// - c: (M, N) row-major; leading dimension `ldc`.
 ///
 /// This is the one door to the products of ``ComputeBackend/current`` (oneDNN's matmul primitive
@@ -26,6 +28,7 @@ public func matmul(
   alpha: Float = 1,
   a: UnsafePointer<Float>, lda: Int,
   b: UnsafePointer<Float>, ldb: Int,
+  bias: UnsafePointer<Float>? = nil,
   beta: Float = 0,
   c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
@@ -35,7 +38,8 @@ public func matmul(
       let r0 = rows.lowerBound
       productOnOneThread(
         transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
-        a: transposeA ? a + r0 : a + r0 * lda, lda: lda, b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
+        a: transposeA ? a + r0 : a + r0 * lda, lda: lda, b: b, ldb: ldb, bias: bias, beta: beta, c: c + r0 * ldc,
+        ldc: ldc)
     }
     return
   }
@@ -45,13 +49,14 @@ public func matmul(
       let c0 = columns.lowerBound
       productOnOneThread(
         transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
-        a: a, lda: lda, b: transposeB ? b + c0 * ldb : b + c0, ldb: ldb, beta: beta, c: c + c0, ldc: ldc)
+        a: a, lda: lda, b: transposeB ? b + c0 * ldb : b + c0, ldb: ldb, bias: bias.map { $0 + c0 }, beta: beta,
+        c: c + c0, ldc: ldc)
     }
     return
   }
   productOnOneThread(
     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    a: a, lda: lda, b: b, ldb: ldb, bias: bias, beta: beta, c: c, ldc: ldc)
 }
 
 /// The fewest rows of `c` a thread's slice of a product with `n` columns and inner size `k`
@@ -64,21 +69,36 @@ func minimumRowSlice(n: Int, k: Int) -> Int { max(16, 1_000_000 / max(2 * n * k,
 @usableFromInline
 func productOnOneThread(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>? = nil,
   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
   #if canImport(CDNNL)
     if ComputeBackend.current == .onednn, m > 0, n > 0, k > 0,
       cdnnl_matmul(
         transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
-        beta, c, Int64(ldc)) == 0
+        bias, beta, c, Int64(ldc)) == 0
     {
       return
     }
   #endif
+  guard let bias, m > 0 else {
+    blasMatmul(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    return
+  }
+  // BLAS has no bias: c = beta · c + bias first, then the product accumulates into it.
+  for i in 0..<m {
+    let row = c + i * ldc
+    if beta == 0 {
+      row.update(from: bias, count: n)
+    } else {
+      for j in 0..<n { row[j] = beta * row[j] + bias[j] }
+    }
+  }
   blasMatmul(
     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
 }
 
 /// One single-threaded `cblas_sgemm` call (row-major), as documented at ``matmul``.
@@ -203,6 +223,7 @@ public func matmulNaive(
   alpha: Float = 1,
   a: UnsafePointer<Float>, lda: Int,
   b: UnsafePointer<Float>, ldb: Int,
+  bias: UnsafePointer<Float>? = nil,
   beta: Float = 0,
   c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
@@ -215,7 +236,7 @@ public func matmulNaive(
         sum += Double(av) * Double(bv)
       }
       let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
-      c[i * ldc + j] = Float(Double(alpha) * sum + old)
+      c[i * ldc + j] = Float(Double(alpha) * sum + Double(bias?[j] ?? 0) + old)
     }
   }
 }

@@ -9,8 +9,7 @@ enum OutputHead {
   ) {
     let weight = parameters.pointer(to: layout.slots[layout.headWeight])
     let bias = parameters.pointer(to: layout.slots[layout.headBias])
-    for r in 0..<N { (logits + r * V).update(from: bias, count: V) }
-    matmul(transposeB: true, m: N, n: V, k: H, a: top, lda: H, b: weight, ldb: H, beta: 1, c: logits, ldc: V)
+    matmul(transposeB: true, m: N, n: V, k: H, a: top, lda: H, b: weight, ldb: H, bias: bias, c: logits, ldc: V)
   }
 
   /// - logitGradient: (N, V) ∂loss/∂logits   - top: (N, H) the forward's input

@@ -14,8 +14,11 @@ import Testing
     var alpha: Float = 1, beta: Float = 0
     /// Extra columns beyond the stored width of a, b and c (lda = width + pad).
     var pad = 0
+    /// Whether a bias row is added (alpha 1 only: oneDNN takes a bias with no scale).
+    var bias = false
     var testDescription: String {
       "\(transposeA ? "Aᵀ" : "A")·\(transposeB ? "Bᵀ" : "B") \(m)×\(n)×\(k) α\(alpha) β\(beta) pad \(pad)"
+        + (bias ? " + bias" : "")
     }
   }
 
@@ -27,7 +30,13 @@ import Testing
         cases.append(Case(transposeA: tA, transposeB: tB, m: m, n: n, k: k, alpha: -0.75, beta: 1.5, pad: 3))
       }
       cases.append(Case(transposeA: tA, transposeB: tB, m: 9, n: 4, k: 11, alpha: 2, beta: 1, pad: 5))
+      // The head's product (logits = h·W_headᵀ + b_head), and a bias under beta.
+      cases.append(Case(transposeA: tA, transposeB: tB, m: 33, n: 17, k: 65, pad: 2, bias: true))
+      cases.append(Case(transposeA: tA, transposeB: tB, m: 7, n: 5, k: 3, beta: 0.5, bias: true))
     }
+    // Large enough to be split over the threads by rows, and (few rows) by columns.
+    cases.append(Case(transposeB: true, m: 600, n: 65, k: 64, pad: 1, bias: true))
+    cases.append(Case(transposeB: true, m: 4, n: 4000, k: 64, bias: true))
     return cases
   }()
 
@@ -54,23 +63,30 @@ import Testing
     var c0 = matrix(rows: c.m, columns: c.n, pad: c.pad, rng: &rng).map { $0.isNaN ? 12345 : $0 }
     if c.beta == 0 { c0 = c0.map { $0 == 12345 ? $0 : .nan } }  // beta = 0 must not read c
     let (lda, ldb, ldc) = (aColumns + c.pad, bColumns + c.pad, c.n + c.pad)
+    let bias = c.bias ? matrix(rows: 1, columns: c.n, pad: 0, rng: &rng) : []
     var fast = c0
     var naive = c0
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         fast.withUnsafeMutableBufferPointer { out in
-          ComputeBackend.with(backend) {
-            matmul(
-              transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
-              alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
-              beta: c.beta, c: out.baseAddress!, ldc: ldc)
+          bias.withUnsafeBufferPointer { bias in
+            ComputeBackend.with(backend) {
+              Parallelism.withThreads(2) {
+                matmul(
+                  transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
+                  alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+                  bias: c.bias ? bias.baseAddress! : nil, beta: c.beta, c: out.baseAddress!, ldc: ldc)
+              }
+            }
           }
         }
         naive.withUnsafeMutableBufferPointer { out in
-          matmulNaive(
-            transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
-            alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
-            beta: c.beta, c: out.baseAddress!, ldc: ldc)
+          bias.withUnsafeBufferPointer { bias in
+            matmulNaive(
+              transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k,
+              alpha: c.alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress!, ldb: ldb,
+              bias: c.bias ? bias.baseAddress! : nil, beta: c.beta, c: out.baseAddress!, ldc: ldc)
+          }
         }
       }
     }

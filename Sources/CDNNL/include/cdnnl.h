@@ -20,10 +20,11 @@ const char *cdnnl_version(void);
 /// The instruction set oneDNN's generated kernels use, e.g. "avx512_core_bf16", or "".
 const char *cdnnl_isa(void);
 
-/// c (m, n) = alpha · op(a) · op(b) + beta · c, where a is (m, k) or, transposed, (k, m) with
-/// leading dimension lda, b is (k, n) or, transposed, (n, k) with leading dimension ldb.
+/// c (m, n) = alpha · op(a) · op(b) + bias + beta · c, where a is (m, k) or, transposed, (k, m)
+/// with leading dimension lda, b is (k, n) or, transposed, (n, k) with leading dimension ldb, and
+/// bias (n floats, added to every row; NULL: none) needs alpha 1.
 int cdnnl_matmul(int transpose_a, int transpose_b, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
-                 int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+                 int64_t lda, const float *b, int64_t ldb, const float *bias, float beta, float *c, int64_t ldc);
 
 /// Weights reordered once into the layout oneDNN's matmul kernel reads, for many products
 /// c (m, n) = alpha · a (m, k) · op(w) + beta · c with a varying m.
