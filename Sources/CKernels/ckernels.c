@@ -67,12 +67,13 @@ static int usable(int isa) {
 #define DISPATCH(isa, call) return call##_portable;
 #endif
 
-typedef void (*lstm_forward_fn)(float *, const float *, const float *, float *, float *, int64_t, int64_t);
+typedef void (*lstm_forward_fn)(float *, const float *, const int32_t *, const float *, float *, float *, int64_t,
+                                int64_t);
 static lstm_forward_fn lstm_forward_for(int isa) { DISPATCH(isa, lstm_forward) }
 
-void ckernels_lstm_forward(int isa, float *gates, const float *bias, const float *c_prev, float *c, float *h,
-                           int64_t batch, int64_t hidden) {
-  lstm_forward_for(isa)(gates, bias, c_prev, c, h, batch, hidden);
+void ckernels_lstm_forward(int isa, float *gates, const float *bias, const int32_t *bias_rows, const float *c_prev,
+                           float *c, float *h, int64_t batch, int64_t hidden) {
+  lstm_forward_for(isa)(gates, bias, bias_rows, c_prev, c, h, batch, hidden);
 }
 
 typedef void (*lstm_backward_fn)(const float *, const float *, const float *, const float *, float *, float *,

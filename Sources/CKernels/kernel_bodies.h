@@ -55,10 +55,11 @@ static inline __attribute__((always_inline)) vf K(sigmoid)(vf x) { return 1.0f /
 
 static inline __attribute__((always_inline)) vf K(tanh)(vf x) { return 1.0f - 2.0f / (K(exp)(x + x) + 1.0f); }
 
-static void K(lstm_forward)(float *gates, const float *bias, const float *c_prev, float *c, float *h, int64_t batch,
-                            int64_t H) {
+static void K(lstm_forward)(float *gates, const float *bias_table, const int32_t *bias_rows, const float *c_prev,
+                            float *c, float *h, int64_t batch, int64_t H) {
   for (int64_t b = 0; b < batch; b++) {
     float *g = gates + b * 4 * H;
+    const float *bias = bias_rows ? bias_table + (int64_t)bias_rows[b] * 4 * H : bias_table;
     int64_t row = b * H;
     for (int64_t j = 0; j < H; j += 16) {
       int64_t n = H - j < 16 ? H - j : 16;

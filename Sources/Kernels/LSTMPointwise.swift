@@ -17,17 +17,18 @@ public enum LSTMPointwise {
   /// Forward: activates the gates in place and computes the new cell and hidden state.
   ///
   /// - gates: (B, 4H) in: pre-activations without bias; out: σ(i), σ(f), tanh(g), σ(o).
-  /// - bias: (4H) b_ih + b_hh.
+  /// - bias: (4H) b_ih + b_hh; or, with `biasRows`, a table of such rows, row `biasRows[b]`
+  ///   added to stream b's gates (a folded layer 0: its symbol's x·W_ihᵀ + b_ih + b_hh).
   /// - cPrev: (B, H) c_{t-1}.   - c, h: (B, H) out: c_t, h_t. `c` may be `cPrev` (in place).
   ///
   /// tanh(c_t) is not saved: the backward pass recomputes it from c_t with the same function,
   /// bit for bit, which costs less than a (T, B, H) buffer per layer.
   public static func forward(
-    gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+    gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, biasRows: UnsafePointer<Int32>? = nil,
     cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
     batch: Int, hidden: Int
   ) {
-    ckernels_lstm_forward(KernelISA.current.code, gates, bias, cPrev, c, h, Int64(batch), Int64(hidden))
+    ckernels_lstm_forward(KernelISA.current.code, gates, bias, biasRows, cPrev, c, h, Int64(batch), Int64(hidden))
   }
 
   /// Backward through one step's element-wise math.
@@ -50,13 +51,14 @@ public enum LSTMPointwise {
 
   /// Scalar reference of ``forward`` using libm's expf/tanhf.
   public static func forwardNaive(
-    gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+    gates: UnsafeMutablePointer<Float>, bias table: UnsafePointer<Float>, biasRows: UnsafePointer<Int32>? = nil,
     cPrev: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
     batch: Int, hidden: Int
   ) {
     let H = hidden
     func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
     for b in 0..<batch {
+      let bias = table + (biasRows.map { Int($0[b]) } ?? 0) * 4 * H
       for j in 0..<H {
         let base = b * 4 * H
         let i = sigmoid(gates[base + j] + bias[j])

@@ -46,19 +46,31 @@ struct LSTMLayer: RecurrentLayer {
     cs.update(from: state.c(layer: index), count: B * H)
     slots.combineBiases(parameters: parameters, layout: layout, count: G, into: bias)
 
-    // x·W_ihᵀ for all T·B rows at once.
-    slots.projectInput(
-      input, parameters: parameters, layout: layout, rows: T * B, inputSize: inputSize, width: G, output: gates)
+    // What each step adds to h_{t−1}·W_hhᵀ: the rows x·W_ihᵀ, projected for all T·B rows at
+    // once into the gates, then the bias; or, folded, the row of P + b_ih + b_hh (V, G) of the
+    // step's symbol, read by the pointwise kernel (no (T·B, G) gather, and the products write
+    // the gates instead of adding to them).
+    var biasTable = UnsafePointer(bias)
+    var ids: UnsafePointer<Int32>?
+    switch input {
+    case .rows:
+      slots.projectInput(
+        input, parameters: parameters, layout: layout, rows: T * B, inputSize: inputSize, width: G, output: gates)
+    case .folded(let f):
+      slots.foldInput(f, parameters: parameters, layout: layout, inputSize: inputSize, width: G, bias: bias)
+      (biasTable, ids) = (UnsafePointer(f.table), f.ids)
+    }
+    let accumulate: Float = ids == nil ? 1 : 0
     // The recurrence is independent across streams: each thread runs all T steps for its
     // own slice of streams, so steps need no synchronization.
     Parallelism.forEachSlice(of: B) { streams in
       let (b0, rows) = (streams.lowerBound, streams.count)
       for t in 0..<T {
         let g = gates + (t * B + b0) * G
-        wHH.multiply(m: rows, a: hs + (t * B + b0) * H, lda: H, beta: 1, c: g, ldc: G)
+        wHH.multiply(m: rows, a: hs + (t * B + b0) * H, lda: H, beta: accumulate, c: g, ldc: G)
         LSTMPointwise.forward(
-          gates: g, bias: bias, cPrev: cs + (t * B + b0) * H, c: cs + ((t + 1) * B + b0) * H,
-          h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
+          gates: g, bias: biasTable, biasRows: ids.map { $0 + t * B + b0 }, cPrev: cs + (t * B + b0) * H,
+          c: cs + ((t + 1) * B + b0) * H, h: hs + ((t + 1) * B + b0) * H, batch: rows, hidden: H)
       }
     }
     state.h(layer: index).update(from: hs + T * B * H, count: B * H)

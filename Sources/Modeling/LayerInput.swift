@@ -50,10 +50,20 @@ extension ParameterLayout.LayerSlots {
         transposeB: true, m: N, n: width, k: inputSize, a: x, lda: inputSize, b: wIH, ldb: inputSize, c: output,
         ldc: width)
     case .folded(let f):
-      matmul(
-        transposeB: true, m: f.vocab, n: width, k: inputSize, a: parameters.pointer(to: layout.slots[layout.embedding]),
-        lda: inputSize, b: wIH, ldb: inputSize, c: f.table, ldc: width)
+      foldInput(f, parameters: parameters, layout: layout, inputSize: inputSize, width: width)
       Embedding.forward(weight: f.table, ids: f.ids, count: N, width: width, output: output)
     }
+  }
+
+  /// The folded table P = Emb·W_ihᵀ (+ bias, a row of `width` added to each row) into `f.table`,
+  /// (V, width): row v is x·W_ihᵀ (+ bias) for symbol v.
+  func foldInput(
+    _ f: FoldedEmbedding, parameters: FloatBuffer, layout: ParameterLayout, inputSize: Int, width: Int,
+    bias: UnsafePointer<Float>? = nil
+  ) {
+    matmul(
+      transposeB: true, m: f.vocab, n: width, k: inputSize, a: parameters.pointer(to: layout.slots[layout.embedding]),
+      lda: inputSize, b: parameters.pointer(to: layout.slots[weightIH]), ldb: inputSize, bias: bias, c: f.table,
+      ldc: width)
   }
 }

@@ -40,7 +40,7 @@ import Testing
 
     mutating func forward(_ s: Shape, naive: Bool) {
       let f = naive ? LSTMPointwise.forwardNaive : LSTMPointwise.forward
-      f(&gates, bias, cPrev, &c, &h, s.batch, s.hidden)
+      f(&gates, bias, nil, cPrev, &c, &h, s.batch, s.hidden)
     }
 
     mutating func backward(_ s: Shape, naive: Bool) {
@@ -92,6 +92,40 @@ import Testing
     expectClose(fast.dGates, naive.dGates.map(Double.init), tolerance: 1e-5, floor: 1, "dGates")
     expectClose(fast.dc, naive.dc.map(Double.init), tolerance: 1e-5, floor: 1, "dc")
     Self.expectGuardsIntact(fast)
+  }
+
+  @Test(
+    "forward with a bias row per stream (a folded layer 0's table) equals forwardNaive and the plain forward with that row",
+    arguments: [Shape(batch: 1, hidden: 13), Shape(batch: 3, hidden: 32), Shape(batch: 4, hidden: 40)], KernelISA.usable)
+  func biasRows(shape: Shape, isa: KernelISA) {
+    let (B, H, rows) = (shape.batch, shape.hidden, 5)
+    var rng = SeededGenerator(seed: 23)
+    let table = (0..<(rows * 4 * H)).map { _ in rng.nextStandardNormal() }
+    let ids: [Int32] = (0..<B).map { Int32(($0 * 3 + 1) % rows) }
+    let step = Step(shape, seed: 31)
+    var (fast, naive) = (step, step)
+    KernelISA.with(isa) {
+      LSTMPointwise.forward(
+        gates: &fast.gates, bias: table, biasRows: ids, cPrev: fast.cPrev, c: &fast.c, h: &fast.h, batch: B, hidden: H)
+    }
+    LSTMPointwise.forwardNaive(
+      gates: &naive.gates, bias: table, biasRows: ids, cPrev: naive.cPrev, c: &naive.c, h: &naive.h, batch: B,
+      hidden: H)
+    for ((name, f), (_, n)) in zip(fast.outputs, naive.outputs).prefix(3) {
+      expectClose(f, n.map(Double.init), tolerance: 2e-6, floor: 1, name)  // as the forward test
+    }
+    Self.expectGuardsIntact(fast)
+    // Stream b alone with the plain bias (its table row): the same bits.
+    for b in 0..<B {
+      var one = Step(Shape(batch: 1, hidden: H), seed: 1)
+      one.gates = Array(step.gates[(b * 4 * H)..<((b + 1) * 4 * H)])
+      one.cPrev = Array(step.cPrev[(b * H)..<((b + 1) * H)])
+      let row = Array(table[(Int(ids[b]) * 4 * H)..<((Int(ids[b]) + 1) * 4 * H)])
+      KernelISA.with(isa) {
+        LSTMPointwise.forward(gates: &one.gates, bias: row, cPrev: one.cPrev, c: &one.c, h: &one.h, batch: 1, hidden: H)
+      }
+      #expect(Array(one.h.prefix(H)) == Array(fast.h[(b * H)..<((b + 1) * H)]), "stream \(b)")
+    }
   }
 
   @Test(

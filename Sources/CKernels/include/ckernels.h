@@ -18,9 +18,10 @@ enum { CKERNELS_PORTABLE = 0, CKERNELS_AVX2 = 1, CKERNELS_AVX512 = 2 };
 int ckernels_supported(int isa);
 
 /// LSTM step forward (see Kernels/LSTMPointwise.swift): gates (B, 4H) in: pre-activations without
-/// bias, out: σ(i), σ(f), tanh(g), σ(o); bias (4H); c_prev, c, h (B, H); c may be c_prev.
-void ckernels_lstm_forward(int isa, float *gates, const float *bias, const float *c_prev, float *c, float *h,
-                           int64_t batch, int64_t hidden);
+/// bias, out: σ(i), σ(f), tanh(g), σ(o); bias (4H), or with bias_rows a table whose row
+/// bias_rows[b] (4H) is row b's; c_prev, c, h (B, H); c may be c_prev.
+void ckernels_lstm_forward(int isa, float *gates, const float *bias, const int32_t *bias_rows, const float *c_prev,
+                           float *c, float *h, int64_t batch, int64_t hidden);
 
 /// LSTM step backward: gates (B, 4H) saved activations; c_prev, c, dh (B, H); dc (B, H) in/out;
 /// d_gates (B, 4H) out, may be `gates`.
