@@ -41,6 +41,16 @@ public enum Parallelism {
       body(0..<count)
       return
     }
+    let choices = TaskChoices()
+    guard choices.isEmpty else {
+      // A test's backend and ISA (task-locals) are not seen on the team's threads: carry them.
+      return forEachSlice(parts: parts, count: count) { range in choices.apply { body(range) } }
+    }
+    forEachSlice(parts: parts, count: count, body)
+  }
+
+  /// ``forEachSlice(of:minimumSliceSize:_:)`` on exactly `parts` slices.
+  private static func forEachSlice(parts: Int, count: Int, _ body: (Range<Int>) -> Void) {
     withoutActuallyEscaping(body) { body in
       if runOnTeam(parts: parts, { part in body(slice(part, of: parts, count: count)) }) { return }
       let box = UncheckedSendable(body)
@@ -70,6 +80,17 @@ public enum Parallelism {
   /// The part-th of `parts` near-equal contiguous slices of 0..<count.
   public static func slice(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
     (part * count / parts)..<((part + 1) * count / parts)
+  }
+}
+
+/// The calling task's choices of backend and kernel ISA (tests' `ComputeBackend.with`,
+/// `KernelISA.with`), set again around each slice, which may run on another thread.
+private struct TaskChoices {
+  let backend = ComputeBackend.taskBackend
+  let isa = KernelISA.taskISA
+  var isEmpty: Bool { backend == nil && isa == nil }
+  func apply(_ body: () -> Void) {
+    ComputeBackend.$taskBackend.withValue(backend) { KernelISA.$taskISA.withValue(isa, operation: body) }
   }
 }
 

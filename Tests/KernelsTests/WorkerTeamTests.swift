@@ -48,4 +48,19 @@ import Testing
     }
     #expect(inner[0] == 8 && inner[1] == 8)
   }
+
+  @Test("a slice on another thread sees the caller's backend and kernel ISA (tests force them per task)")
+  func slicesSeeTaskChoices() {
+    let seen = UnsafeMutablePointer<(ComputeBackend, KernelISA)?>.allocate(capacity: 2)
+    defer { seen.deallocate() }
+    seen.initialize(repeating: nil, count: 2)
+    Parallelism.withThreads(2) {
+      ComputeBackend.with(.blas) {
+        KernelISA.with(.portable) {
+          Parallelism.forEachSlice(of: 2) { part in seen[part.lowerBound] = (ComputeBackend.current, KernelISA.current) }
+        }
+      }
+    }
+    for part in 0..<2 { #expect(seen[part].map { $0 == (.blas, .portable) } == true, "part \(part)") }
+  }
 }
