@@ -230,3 +230,35 @@ static void K(add)(const float *x, float *y, int64_t count) {
 static void K(add_column_sums)(const float *matrix, int64_t rows, int64_t ld, int64_t width, float *sums) {
   for (int64_t r = 0; r < rows; r++) K(add)(matrix + r * ld, sums, width);
 }
+
+/// Σ of a vector's 16 lanes, always in the same order (halves added pairwise).
+static inline __attribute__((always_inline)) float K(sum_lanes)(vf v) {
+  typedef float v8 __attribute__((vector_size(32), aligned(4)));
+  typedef float v4 __attribute__((vector_size(16), aligned(4)));
+  v8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  v4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+/// Rows `count` (1 to 4) of y = alpha·a·x + beta·y, 16 columns per vector: each row's dot
+/// product is accumulated lane-wise over the columns in order, then its lanes summed by
+/// sum_lanes, so a row's value does not depend on which rows share its call.
+static inline __attribute__((always_inline)) void K(gemv_rows)(const float *a, int64_t lda, const float *x,
+                                                               float alpha, float beta, float *y, int64_t n, int count) {
+  vf s[4] = {{0}, {0}, {0}, {0}};
+  for (int64_t j = 0; j < n; j += 16) {
+    int64_t w = n - j < 16 ? n - j : 16;
+    vf xv = K(load)(x + j, w, 0);
+    for (int r = 0; r < count; r++) s[r] += K(load)(a + r * lda + j, w, 0) * xv;
+  }
+  for (int r = 0; r < count; r++) y[r] = alpha * K(sum_lanes)(s[r]) + (beta == 0 ? 0 : beta * y[r]);
+}
+
+/// GEMV_ROWS rows at a time (ckernels.c sets it per ISA: as many as keep the accumulators, x and
+/// the loads in registers), then the rest one by one.
+static void K(gemv)(const float *a, int64_t lda, const float *x, float alpha, float beta, float *y, int64_t m,
+                    int64_t n) {
+  int64_t i = 0;
+  for (; i + GEMV_ROWS <= m; i += GEMV_ROWS) K(gemv_rows)(a + i * lda, lda, x, alpha, beta, y + i, n, GEMV_ROWS);
+  for (; i < m; i++) K(gemv_rows)(a + i * lda, lda, x, alpha, beta, y + i, n, 1);
+}

@@ -6,6 +6,7 @@
 #if canImport(CDNNL)
   import CDNNL
 #endif
+import CKernels
 
 /// Row-major single-precision matrix product:
 /// `c = alpha · op(a) · op(b) + bias + beta · c`, where `op(x)` is `x` or its transpose.
@@ -126,17 +127,19 @@ func blasMatmul(
     beta, c, blasInt(ldc))
 }
 
-/// Row-major matrix–vector product through BLAS: `y = alpha · op(a) · x + beta · y`.
+/// Row-major matrix–vector product: `y = alpha · op(a) · x + beta · y`.
 ///
 /// - a: (M, N) row-major with leading dimension `lda`; `op(a)` is `a` or its transpose.
 /// - x: N values (or M when transposed); y: M values (or N when transposed).
 ///
-/// A product reads each element of `a` once, so it is bound by memory bandwidth. Matrices of
-/// at least ``matvecSplitMinimum`` elements are split by rows over the threads, each streaming
-/// its own rows (``forEachRowBlockSlice(rows:_:)``): a core alone does not saturate the bus.
-/// Slices start at multiples of ``matvecRowAlignment`` rows, so every row is summed by the same
-/// BLAS kernel in the same order whatever the thread count: the output is bit for bit the
-/// 1-thread product's, and sampled text does not depend on `--threads`.
+/// A product reads each element of `a` once, so it is bound by memory bandwidth. It runs on
+/// charlm's own kernel at the CPU's width, or on BLAS (``matvecRows(rows:n:alpha:a:lda:x:beta:y:)``;
+/// the transposed form always on BLAS). Matrices of at least ``matvecSplitMinimum`` elements are
+/// split by rows over the threads, each streaming its own rows
+/// (``forEachRowBlockSlice(rows:_:)``): a core alone does not saturate the bus. Slices start at
+/// multiples of ``matvecRowAlignment`` rows, so every row is summed by the same kernel in the
+/// same order whatever the thread count: the output is bit for bit the 1-thread product's, and
+/// sampled text does not depend on `--threads`.
 @inlinable
 public func matvec(
   transposeA: Bool = false, m: Int, n: Int, alpha: Float = 1,
@@ -144,15 +147,17 @@ public func matvec(
   x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
 ) {
   guard m > 0, n > 0 else { return }
-  if !transposeA && m * n >= matvecSplitMinimum {
-    forEachRowBlockSlice(rows: m) { rows in
-      blasMatvec(rows: rows, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
-    }
+  guard !transposeA else {
+    cblas_sgemv(CblasRowMajor, CblasTrans, blasInt(m), blasInt(n), alpha, a, blasInt(lda), x, 1, beta, y, 1)
     return
   }
-  cblas_sgemv(
-    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-    blasInt(m), blasInt(n), alpha, a, blasInt(lda), x, 1, beta, y, 1)
+  if m * n >= matvecSplitMinimum {
+    forEachRowBlockSlice(rows: m) { rows in
+      matvecRows(rows: rows, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
+    }
+  } else {
+    matvecRows(rows: 0..<m, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
+  }
 }
 
 /// y (M) = a (M, N1) · x (N1) + b (M, N2) · z (N2): the two products of a recurrent layer's
@@ -167,8 +172,8 @@ public func matvecSum(
 ) {
   guard m > 0 else { return }
   let body = { (rows: Range<Int>) in
-    blasMatvec(rows: rows, n: n1, alpha: 1, a: a, lda: lda, x: x, beta: 0, y: y)
-    blasMatvec(rows: rows, n: n2, alpha: 1, a: b, lda: ldb, x: z, beta: 1, y: y)
+    matvecRows(rows: rows, n: n1, alpha: 1, a: a, lda: lda, x: x, beta: 0, y: y)
+    matvecRows(rows: rows, n: n2, alpha: 1, a: b, lda: ldb, x: z, beta: 1, y: y)
   }
   if m * (n1 + n2) >= matvecSplitMinimum {
     forEachRowBlockSlice(rows: m, body)
@@ -187,21 +192,36 @@ func forEachRowBlockSlice(rows: Int, _ body: (Range<Int>) -> Void) {
   }
 }
 
-/// y[rows] = alpha · a[rows, 0..<n] · x + beta · y[rows], one `cblas_sgemv` call.
-@inlinable
-func blasMatvec(
+/// y[rows] = alpha · a[rows, 0..<n] · x + beta · y[rows] on one thread (see ``matvec``): charlm's
+/// `ckernels_gemv` on the oneDNN backend where the CPU has AVX2 or AVX-512 (``KernelISA``), else
+/// one `cblas_sgemv` call (the reference, and faster than the portable SSE2 body: 2 × 512
+/// sampling 10.8k against 7.9k symbols/s on a Zen 5).
+///
+/// Why not OpenBLAS everywhere: two threads calling its `sgemv` at once (a split) ran 10–20%
+/// slower than two calls of charlm's kernel (Zen 5, 2 threads, symbols/s: Tang 15.9–16.6k →
+/// 18.5–19.5k, 2 × 512 11.9k → 11.7–13.2k, 1 × 256 115–120k → 116–139k), and it runs at the
+/// width `OPENBLAS_CORETYPE` allows, not the CPU's.
+@usableFromInline
+func matvecRows(
   rows: Range<Int>, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
   beta: Float, y: UnsafeMutablePointer<Float>
 ) {
   guard !rows.isEmpty, n > 0 else { return }
-  cblas_sgemv(
-    CblasRowMajor, CblasNoTrans, blasInt(rows.count), blasInt(n), alpha, a + rows.lowerBound * lda, blasInt(lda),
-    x, 1, beta, y + rows.lowerBound, 1)
+  if ComputeBackend.current == .onednn && KernelISA.current != .portable {
+    ckernels_gemv(
+      KernelISA.current.code, a + rows.lowerBound * lda, Int64(lda), x, alpha, beta, y + rows.lowerBound,
+      Int64(rows.count), Int64(n))
+  } else {
+    cblas_sgemv(
+      CblasRowMajor, CblasNoTrans, blasInt(rows.count), blasInt(n), alpha, a + rows.lowerBound * lda, blasInt(lda),
+      x, 1, beta, y + rows.lowerBound, 1)
+  }
 }
 
 /// Rows at which ``matvec`` may start a thread's slice: a multiple of every row-block size of
 /// the BLAS `sgemv` kernels (OpenBLAS's sum 4 or 8 rows at a time, and a remainder row by row),
-/// so that a row is never moved from a block into the remainder by a split.
+/// so that a row is never moved from a block into the remainder by a split. (charlm's kernel
+/// sums every row in the same order whatever its block, so it needs no alignment.)
 public let matvecRowAlignment = 16
 
 /// Elements (M·N) from which ``matvec`` splits a product over the threads: 64K (256 KiB).

@@ -120,6 +120,31 @@ import Testing
     }
   }
 
+  /// matvec's shapes: rows around the kernels' row groups (1, 2, 4) and columns around their
+  /// 16 lanes, with padded leading dimensions; beta 0 (y not read: NaN) and not.
+  static let matvecShapes: [(m: Int, n: Int, lda: Int, beta: Float)] = [
+    (1, 1, 1, 0), (3, 15, 15, 1.5), (5, 16, 19, 0), (7, 17, 17, -1), (33, 64, 70, 0), (130, 100, 100, 2),
+  ]
+
+  @Test(
+    "matvec equals matmulNaive on every backend and kernel ISA",
+    arguments: ComputeBackend.usable, KernelISA.usable)
+  func matvecOnEveryPath(backend: ComputeBackend, isa: KernelISA) {
+    var rng = SeededGenerator(seed: 8)
+    for (m, n, lda, beta) in Self.matvecShapes {
+      let a = (0..<(m * lda)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+      let x = (0..<n).map { _ in rng.nextUnitFloat() * 2 - 1 }
+      let y0 = (0..<m).map { _ in beta == 0 ? Float.nan : rng.nextUnitFloat() * 2 - 1 }
+      var (fast, naive) = (y0, y0.map { $0.isNaN ? 0 : $0 })
+      ComputeBackend.with(backend) {
+        KernelISA.with(isa) { matvec(m: m, n: n, alpha: -0.5, a: a, lda: lda, x: x, beta: beta, y: &fast) }
+      }
+      matmulNaive(m: m, n: 1, k: n, alpha: -0.5, a: a, lda: lda, b: x, ldb: 1, beta: beta, c: &naive, ldc: 1)
+      // Float sums of ≤ 100 products of values in [−1, 1] against the Double sum.
+      expectClose(fast, naive.map(Double.init), tolerance: 1e-5, floor: 1, "\(m)×\(n) lda \(lda) β\(beta)")
+    }
+  }
+
   @Test("matvec equals matmulNaive with one column", arguments: [false, true])
   func matvecMatchesNaive(transposed: Bool) {
     var rng = SeededGenerator(seed: 3)
@@ -143,8 +168,16 @@ import Testing
   /// Row counts around the split (odd, not multiples of the row alignment) and Tang's head.
   static let splitShapes: [(m: Int, n: Int)] = [(2051, 512), (6443, 256), (4099, 300), (1 << 14 + 3, 64)]
 
-  @Test("a matvec split over 2, 3 and 4 threads equals the 1-thread product bit for bit", arguments: splitShapes)
-  func splitMatvecMatchesSerial(m: Int, n: Int) {
+  @Test(
+    "a matvec split over 2, 3 and 4 threads equals the 1-thread product bit for bit, on every kernel",
+    arguments: splitShapes, ComputeBackend.usable)
+  func splitMatvecMatchesSerial(shape: (m: Int, n: Int), backend: ComputeBackend) {
+    for isa in KernelISA.usable {
+      ComputeBackend.with(backend) { KernelISA.with(isa) { Self.splitMatvecMatchesSerial(m: shape.m, n: shape.n) } }
+    }
+  }
+
+  static func splitMatvecMatchesSerial(m: Int, n: Int) {
     #expect(m * n >= matvecSplitMinimum)
     // As every charlm program runs it (Parallelism.configure): OpenBLAS's own threads would
     // split the "1-thread" product their own way, at rows that are not multiples of 16.

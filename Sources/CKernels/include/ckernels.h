@@ -64,4 +64,10 @@ float ckernels_row_max(int isa, const float *x, int64_t count);
 /// and the blocks in double.
 double ckernels_exp_shifted(int isa, float *x, int64_t count, float shift);
 
+/// y (m) = alpha · a (m, n; leading dimension lda) · x (n) + beta · y: a matrix–vector product
+/// streaming a once (sampling's products for one stream). Each row is summed in one fixed order,
+/// whatever m, so splitting the rows over threads does not change a value. beta 0 does not read y.
+void ckernels_gemv(int isa, const float *a, int64_t lda, const float *x, float alpha, float beta, float *y, int64_t m,
+                   int64_t n);
+
 #endif
