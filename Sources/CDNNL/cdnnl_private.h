@@ -60,11 +60,26 @@ CDNNL_FUNCTIONS(CDNNL_DECLARE)
 /// The CPU engine every primitive and memory object is made for (valid once cdnnl_available()).
 extern CDNNL_HIDDEN dnnl_engine_t cdnnl_engine;
 
+/// The memory objects one thread runs one product with, kept across calls: only their data
+/// handles change. Creating and destroying them for every call cost ~5 µs a product (a 1 × 256
+/// forward recurrence's products 2.59 → 2.26 ms on a 2-thread Zen 5 once kept).
+typedef struct {
+  /// The product's id (cdnnl_product.id), 0 for a free entry.
+  uint64_t id;
+  /// The thread's call count at the entry's last use (the least recent is replaced).
+  uint64_t last_use;
+  dnnl_memory_t a, b, c, scratch, bias;
+} cdnnl_bound_memory;
+
+enum { CDNNL_BOUND_ENTRIES = 32 };
+
 /// The calling thread's stream and scratch memory; OpenMP kept at one thread for it.
 typedef struct {
   dnnl_stream_t stream;
   void *scratch;
   size_t scratch_size;
+  cdnnl_bound_memory bound[CDNNL_BOUND_ENTRIES];
+  uint64_t calls;
 } cdnnl_thread_state;
 
 /// This thread's state, its stream created on first use (NULL when that fails).
@@ -78,6 +93,9 @@ CDNNL_HIDDEN void *cdnnl_scratch(cdnnl_thread_state *t, size_t size);
 /// A matmul primitive for one shape, with the layouts of its a and c (b's is the primitive's).
 typedef struct {
   int64_t key[10];
+  /// Unique for the process's life (never reused, unlike the address): names the product in
+  /// each thread's cdnnl_bound_memory.
+  uint64_t id;
   dnnl_primitive_t primitive;
   dnnl_memory_desc_t a_md, b_md, c_md;
   size_t scratch_size;

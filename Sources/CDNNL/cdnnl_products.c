@@ -3,6 +3,7 @@
 
 #ifdef CDNNL_HAVE_ONEDNN
 
+#include <stdatomic.h>
 #include <string.h>
 
 void cdnnl_strided_md(dnnl_memory_desc_t *md, int64_t rows, int64_t columns, int transposed, int64_t ld) {
@@ -41,47 +42,72 @@ int cdnnl_make_product(cdnnl_product *p, const dnnl_memory_desc_t *a_md, const d
   p->b_md = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
   p->c_md = *c_md;
   p->has_bias = has_bias != 0;
+  static _Atomic uint64_t next_id = 1;
+  p->id = atomic_fetch_add(&next_id, 1);
   p->scratch_size = p_dnnl_memory_desc_get_size(p_dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
   failed = p_dnnl_primitive_create(&p->primitive, pd) != dnnl_success;
   p_dnnl_primitive_desc_destroy(pd);
   return failed;
 }
 
-/// Runs p on a, c, the weights memory b (NULL: wrap b_data in p->b_md) and bias (when p has one).
+/// Points `*memory` at `data`, creating it with `md` first when there is none; 0 on success.
+static int bind(dnnl_memory_t *memory, const dnnl_memory_desc_t *md, const void *data) {
+  if (*memory) return p_dnnl_memory_set_data_handle(*memory, (void *)data) != dnnl_success;
+  return p_dnnl_memory_create(memory, md, cdnnl_engine, (void *)data) != dnnl_success;
+}
+
+static void release(cdnnl_bound_memory *m) {
+  dnnl_memory_t all[5] = {m->a, m->b, m->c, m->scratch, m->bias};
+  for (int i = 0; i < 5; i++)
+    if (all[i]) p_dnnl_memory_destroy(all[i]);
+  *m = (cdnnl_bound_memory){0};
+}
+
+/// This thread's memory objects for p: its entry, or the least recently used one emptied for it.
+static cdnnl_bound_memory *bound_memory(cdnnl_thread_state *t, const cdnnl_product *p) {
+  cdnnl_bound_memory *found = NULL, *oldest = &t->bound[0];
+  for (int i = 0; i < CDNNL_BOUND_ENTRIES && !found; i++) {
+    if (t->bound[i].id == p->id) found = &t->bound[i];
+    else if (t->bound[i].last_use < oldest->last_use) oldest = &t->bound[i];
+  }
+  if (!found) {
+    release(oldest);
+    found = oldest;
+    found->id = p->id;
+  }
+  found->last_use = ++t->calls;
+  return found;
+}
+
+/// Runs p on a, c, the weights memory b (NULL: b_data in p->b_md) and bias (when p has one),
+/// with this thread's memory objects for p (`keep`: kept for the next call; else made for
+/// this one, for a product that is itself destroyed after the call).
 static int run_product(const cdnnl_product *p, const float *a, dnnl_memory_t b, const float *b_data, const float *bias,
-                       float *c) {
+                       float *c, int keep) {
   cdnnl_thread_state *t = cdnnl_this_thread();
   if (!t) return 1;
   void *s = cdnnl_scratch(t, p->scratch_size);
   if (p->scratch_size && !s) return 1;
-  dnnl_memory_t am = NULL, bm = NULL, cm = NULL, sm = NULL, biasm = NULL;
-  int failed = p_dnnl_memory_create(&am, &p->a_md, cdnnl_engine, (void *)a) != dnnl_success ||
-               p_dnnl_memory_create(&cm, &p->c_md, cdnnl_engine, c) != dnnl_success;
-  if (!failed && !b) failed = p_dnnl_memory_create(&bm, &p->b_md, cdnnl_engine, (void *)b_data) != dnnl_success;
-  if (!failed && p->has_bias) {
-    dnnl_memory_desc_t bias_md;
-    bias_md_for(&bias_md, &p->c_md);
-    failed = !bias || p_dnnl_memory_create(&biasm, &bias_md, cdnnl_engine, (void *)bias) != dnnl_success;
-  }
-  if (!failed && p->scratch_size) {
-    dnnl_memory_desc_t smd;
+  if (p->has_bias && !bias) return 1;
+  cdnnl_bound_memory once = {0};
+  cdnnl_bound_memory *m = keep ? bound_memory(t, p) : &once;
+  dnnl_memory_desc_t bias_md, scratch_md;
+  if (p->has_bias) bias_md_for(&bias_md, &p->c_md);
+  if (p->scratch_size) {
     dnnl_dims_t dims = {(int64_t)p->scratch_size};
     dnnl_dims_t strides = {1};
-    failed = p_dnnl_memory_desc_init_by_strides(&smd, 1, dims, dnnl_u8, strides) != dnnl_success ||
-             p_dnnl_memory_create(&sm, &smd, cdnnl_engine, s) != dnnl_success;
+    p_dnnl_memory_desc_init_by_strides(&scratch_md, 1, dims, dnnl_u8, strides);
   }
+  int failed = bind(&m->a, &p->a_md, a) || bind(&m->c, &p->c_md, c) || (!b && bind(&m->b, &p->b_md, b_data)) ||
+               (p->scratch_size && bind(&m->scratch, &scratch_md, s)) || (p->has_bias && bind(&m->bias, &bias_md, bias));
   if (!failed) {
-    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, b ? b : bm}, {DNNL_ARG_DST, cm}};
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, m->a}, {DNNL_ARG_WEIGHTS, b ? b : m->b}, {DNNL_ARG_DST, m->c}};
     int count = 3;
-    if (sm) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, sm};
-    if (biasm) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, biasm};
+    if (p->scratch_size) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, m->scratch};
+    if (p->has_bias) args[count++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, m->bias};
     failed = p_dnnl_primitive_execute(p->primitive, t->stream, count, args) != dnnl_success;
   }
-  if (am) p_dnnl_memory_destroy(am);
-  if (bm) p_dnnl_memory_destroy(bm);
-  if (cm) p_dnnl_memory_destroy(cm);
-  if (sm) p_dnnl_memory_destroy(sm);
-  if (biasm) p_dnnl_memory_destroy(biasm);
+  if (failed || !keep) release(m);
   return failed;
 }
 
@@ -119,7 +145,7 @@ int cdnnl_run_cached(cdnnl_product_cache *cache, const int64_t key[10], const dn
     if (!ok) return 1;
     p = target;
   }
-  int failed = run_product(p, a, b_memory, b_data, bias, c);
+  int failed = run_product(p, a, b_memory, b_data, bias, c, p != &local);
   if (p == &local) p_dnnl_primitive_destroy(local.primitive);
   return failed;
 }
