@@ -72,22 +72,42 @@ public enum SoftmaxCrossEntropy {
   ///
   /// - probabilities: (N, V) from ``forward``; out: (p − onehot(target)) · scale, or 0 for
   ///   skipped rows.
+  /// - columnSums: when given, (V) += Σ over the rows of ∂loss/∂logits: the head's bias gradient,
+  ///   summed while each row is in cache rather than in a pass of its own over the (N, V) matrix
+  ///   (Tang: 52 MB, 2.7 ms of a 74 ms step). Each thread sums its rows in order into its part
+  ///   of `scratch` ((threads) · V floats), and the parts are added in order: deterministic for a
+  ///   thread count. With too little scratch, ``VectorOps/addColumnSums(of:rows:columns:to:)``
+  ///   runs after.
   public static func backward(
     probabilities: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
-    rows: Int, vocab: Int, scale: Float
+    rows: Int, vocab: Int, scale: Float,
+    columnSums: UnsafeMutablePointer<Float>? = nil, scratch: UnsafeMutableBufferPointer<Float>? = nil
   ) {
-    Parallelism.forEachSlice(of: rows, minimumSliceSize: max(1, 65_536 / max(vocab, 1))) { range in
-      for r in range {
-        let row = probabilities + r * vocab
-        let t = Int(targets[r])
-        if t < 0 {
-          row.update(repeating: 0, count: vocab)
-          continue
+    let parts = max(1, min(Parallelism.threads, rows / max(1, 65_536 / max(vocab, 1))))
+    let partials = scratch.flatMap { $0.count >= parts * vocab ? $0.baseAddress : nil }
+    Parallelism.forEachSlice(of: parts) { slice in
+      for part in slice {
+        let partial = partials.map { $0 + part * vocab }
+        partial?.update(repeating: 0, count: vocab)
+        for r in Parallelism.slice(part, of: parts, count: rows) {
+          let row = probabilities + r * vocab
+          let t = Int(targets[r])
+          if t < 0 {
+            row.update(repeating: 0, count: vocab)
+            continue
+          }
+          VectorOps.scale(row, count: vocab, by: scale)
+          row[t] -= scale
+          if let partial { VectorOps.add(row, to: partial, count: vocab) }
         }
-        VectorOps.scale(row, count: vocab, by: scale)
-        row[t] -= scale
       }
     }
+    guard let columnSums else { return }
+    guard let partials else {
+      VectorOps.addColumnSums(of: probabilities, rows: rows, columns: vocab, to: columnSums)
+      return
+    }
+    for part in 0..<parts { VectorOps.add(partials + part * vocab, to: columnSums, count: vocab) }
   }
 
   /// Scalar reference: returns the summed loss and writes the gradient for `scale`, in Double.

@@ -143,7 +143,8 @@ public final class LanguageModel {
     guard scored > 0 else { return 0 }
     SoftmaxCrossEntropy.backward(
       probabilities: ws.logits.pointer, targets: ws.targets, rows: T * B, vocab: V,
-      scale: 1 / Float(scored))
+      scale: 1 / Float(scored), columnSums: gradients.pointer(to: layout.slots[layout.headBias]),
+      scratch: ws.gradientScratch)
     OutputHead.backward(
       parameters: parameters, layout: layout, gradients: gradients,
       logitGradient: ws.logits.pointer, top: ws.topOutputs, rows: T * B, hidden: H, vocab: V,

@@ -12,6 +12,9 @@ enum OutputHead {
     matmul(transposeB: true, m: N, n: V, k: H, a: top, lda: H, b: weight, ldb: H, bias: bias, c: logits, ldc: V)
   }
 
+  /// ∂b_head is not computed here: ``SoftmaxCrossEntropy/backward(probabilities:targets:rows:vocab:scale:columnSums:scratch:)``
+  /// sums it as it writes ∂loss/∂logits.
+  ///
   /// - logitGradient: (N, V) ∂loss/∂logits   - top: (N, H) the forward's input
   /// - topGradient: (N, H) out: ∂loss/∂top, written last   - gradients: head tensors accumulated
   /// - scratch: for ∂W_head's split over the rows (may be the buffer topGradient points into)
@@ -24,8 +27,6 @@ enum OutputHead {
     addTransposedProduct(
       m: V, n: H, k: N, a: logitGradient, lda: V, b: top, ldb: H,
       c: gradients.pointer(to: layout.slots[layout.headWeight]), ldc: H, scratch: scratch)
-    VectorOps.addColumnSums(
-      of: logitGradient, rows: N, columns: V, to: gradients.pointer(to: layout.slots[layout.headBias]))
     matmul(m: N, n: H, k: V, a: logitGradient, lda: V, b: weight, ldb: H, c: topGradient, ldc: H)
   }
 }

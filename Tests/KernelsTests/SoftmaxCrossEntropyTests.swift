@@ -2,6 +2,8 @@ import Kernels
 import TestSupport
 import Testing
 
+@testable import Kernels
+
 /// The fast loss (C kernels with FastMath's exp, on every ISA path the CPU runs) against its
 /// Double reference, with skipped rows and extreme logits.
 @Suite struct SoftmaxCrossEntropyTests {
@@ -76,5 +78,29 @@ import Testing
     #expect(nats == 0 && scored == 0)
     SoftmaxCrossEntropy.backward(probabilities: &logits, targets: targets, rows: 2, vocab: 3, scale: 1)
     #expect(logits.allSatisfy { $0 == 0 })
+  }
+
+  @Test("the backward's column sums (the head's bias gradient) equal the sums of the gradient it wrote", arguments: [1, 2, 3])
+  func columnSums(threads: Int) {
+    let (rows, V) = (40, 6443)  // Tang's vocabulary: 2 or 3 parts of at least 10 rows
+    var rng = SeededGenerator(seed: 12)
+    let logits = (0..<(rows * V)).map { _ in rng.nextStandardNormal() * 2 }
+    let targets: [Int32] = (0..<rows).map { r in r % 7 == 3 ? -1 : Int32(rng.next() % UInt64(V)) }
+    for scratchCount in [0, 3 * V] {
+      var gradient = logits
+      var sums = [Float](repeating: 0.25, count: V)  // accumulated into
+      var scratch = [Float](repeating: .nan, count: max(scratchCount, 1))
+      Parallelism.withThreads(threads) {
+        _ = SoftmaxCrossEntropy.forward(logits: &gradient, targets: targets, rows: rows, vocab: V)
+        scratch.withUnsafeMutableBufferPointer { scratch in
+          SoftmaxCrossEntropy.backward(
+            probabilities: &gradient, targets: targets, rows: rows, vocab: V, scale: 0.5, columnSums: &sums,
+            scratch: scratchCount > 0 ? scratch : nil)
+        }
+      }
+      let expected = (0..<V).map { v in 0.25 + (0..<rows).reduce(0.0) { $0 + Double(gradient[$1 * V + v]) } }
+      // Float sums of 40 terms below 0.5 in magnitude against a Double sum.
+      expectClose(sums, expected, tolerance: 1e-6, floor: 1, "\(threads) threads, scratch \(scratchCount)")
+    }
   }
 }

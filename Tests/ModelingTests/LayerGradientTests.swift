@@ -100,11 +100,21 @@ import Testing
       return nats / Double(scored)
     }
     _ = loss()
+    let grads = model.makeParameterShapedBuffer()
+    // The head's bias gradient is summed by the softmax backward (with and without scratch for
+    // its per-thread partial sums: both ways must give it).
+    let biasGradient = grads.pointer(to: layout.slots[layout.headBias])
+    let partials = FloatBuffer(count: 4 * V)
     targets.withUnsafeBufferPointer {
       SoftmaxCrossEntropy.backward(
-        probabilities: logits.pointer, targets: $0.baseAddress!, rows: N, vocab: V, scale: 1 / Float(N))
+        probabilities: logits.pointer, targets: $0.baseAddress!, rows: N, vocab: V, scale: 1 / Float(N),
+        columnSums: biasGradient, scratch: UnsafeMutableBufferPointer(start: partials.pointer, count: partials.count))
     }
-    let grads = model.makeParameterShapedBuffer()
+    var sums = [Float](repeating: 0, count: V)
+    VectorOps.addColumnSums(of: logits.pointer, rows: N, columns: V, to: &sums)
+    expectClose(
+      Array(UnsafeBufferPointer(start: biasGradient, count: V)), sums.map(Double.init), tolerance: 1e-6, floor: 1e-3,
+      "softmax backward's column sums")
     let topGradient = FloatBuffer(count: N * H)
     OutputHead.backward(
       parameters: model.parameters, layout: layout, gradients: grads, logitGradient: logits.pointer,
