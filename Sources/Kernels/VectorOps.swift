@@ -11,15 +11,21 @@ public enum VectorOps {
 
   /// Adam's update of `count` parameters p with gradients g and moments m, v:
   /// m = β₁·m + (1−β₁)·g, v = β₂·v + (1−β₂)·g², p −= stepSize·m / (√v·inverseCorrection2 + ε).
-  /// A C kernel at the CPU's width (``KernelISA``); ``adamNaive`` is its specification.
+  /// A C kernel at the CPU's width (``KernelISA``); ``adamNaive`` is its specification. Split
+  /// over the threads in slices of at least 64K parameters (each element's update is the same
+  /// whatever slice it is in): Tang's 2.4M parameters took 2.2 ms of a 75 ms step on one thread.
   public static func adam(
     parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
     firstMoment m: UnsafeMutablePointer<Float>,
     secondMoment v: UnsafeMutablePointer<Float>, count: Int, beta1: Float, beta2: Float, stepSize: Float,
     inverseCorrection2: Float, epsilon: Float
   ) {
-    ckernels_adam(
-      KernelISA.current.code, p, g, m, v, Int64(count), beta1, beta2, stepSize, inverseCorrection2, epsilon)
+    Parallelism.forEachSlice(of: count, minimumSliceSize: 1 << 16) { range in
+      let i = range.lowerBound
+      ckernels_adam(
+        KernelISA.current.code, p + i, g + i, m + i, v + i, Int64(range.count), beta1, beta2, stepSize,
+        inverseCorrection2, epsilon)
+    }
   }
 
   /// The specification of ``adam(parameters:gradients:firstMoment:secondMoment:count:beta1:beta2:stepSize:inverseCorrection2:epsilon:)``:
