@@ -1,18 +1,22 @@
+/// Matrix products split over the threads by their inner size k instead of the rows of c: each
+/// thread multiplies a contiguous range of k, thread 0 into c and thread i > 0 into its own
+/// part of `scratch`, and the partial sums are then added to c in thread order (deterministic
+/// for a thread count). Without enough scratch, with scratch that overlaps c, or on one thread,
+/// they are ``matmul``.
+///
+/// Why: oneDNN 2.6 chooses its kernel by the operands' layout. Measured on one core of an AMD
+/// EPYC (Zen 5, AVX-512), GFLOP/s:
+/// - a weight gradient c += aᵀ·b (∂W_hh of a 1 × 256 step): a row slice of c, 512 × 256 × 2048
+///   with lda 1024 (a strided transposed operand), gemm:jit at 181; the whole 1024 × 256 × 2048,
+///   223; half of k, 1024 × 256 × 1024, brgemm at 228.
+/// - the head's ∂h = ∂logits · W_head (Tang, V = 6,443 as k and as lda): a row slice 1024 × 256 ×
+///   6443 on brgemm at 192–201; half of k, 2048 × 256 × 3222, gemm:jit at 234–240.
+
 /// c (m, n) += aᵀ · b, with a (k, m) and b (k, n) row-major: a weight gradient, summed over the
 /// k = T·B rows of a chunk (∂W_hh += ∂gatesᵀ·h, ∂W_head += ∂logitsᵀ·h, …).
 ///
 /// - a: leading dimension `lda` (≥ m).   - b: leading dimension `ldb`.   - c: leading dimension `ldc`.
 /// - scratch: (threads − 1)·m·n floats the call may overwrite, or nil.
-///
-/// ``matmul`` would split such a product by rows of c, which hands each thread a slice of a's
-/// columns: a strided transposed operand, for which oneDNN 2.6 leaves its brgemm kernels for
-/// the older gemm:jit ones. Measured on one core of an AMD EPYC (Zen 5, AVX-512), ∂W_hh of a
-/// 1 × 256 step: 512 × 256 × 2048 with lda 1024, 181 GFLOP/s; the whole 1024 × 256 × 2048,
-/// 223; 1024 × 256 × 1024 (half the rows of a), 228. So with `scratch` the split is over k
-/// instead: thread 0 adds its rows' sum into c, thread i > 0 writes its own into scratch, and
-/// the partial sums are then added to c in thread order — deterministic for a thread count, and
-/// each partial sum runs dense, on the faster kernel. Without scratch (or on one thread) it is
-/// ``matmul`` with `beta` 1.
 public func addTransposedProduct(
   m: Int, n: Int, k: Int,
   a: UnsafePointer<Float>, lda: Int,
@@ -20,18 +24,58 @@ public func addTransposedProduct(
   c: UnsafeMutablePointer<Float>, ldc: Int,
   scratch: UnsafeMutableBufferPointer<Float>?
 ) {
+  let split = splitOverInnerSize(m: m, n: n, k: k, c: c, ldc: ldc, scratch: scratch) { range, intoC, out, ldOut in
+    productOnOneThread(
+      transposeA: true, transposeB: false, m: m, n: n, k: range.count, alpha: 1, a: a + range.lowerBound * lda,
+      lda: lda, b: b + range.lowerBound * ldb, ldb: ldb, beta: intoC ? 1 : 0, c: out, ldc: ldOut)
+  }
+  if !split { matmul(transposeA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc) }
+}
+
+/// c (m, n) = a (m, k) · b (k, n), all row-major, split over k when k ≥ m (a long inner size
+/// against thin row slices: the head's ∂h = ∂logits · W_head of a large vocabulary).
+///
+/// - scratch: (threads − 1)·m·n floats the call may overwrite, not overlapping c, or nil.
+public func productSplitOverInnerSize(
+  m: Int, n: Int, k: Int,
+  a: UnsafePointer<Float>, lda: Int,
+  b: UnsafePointer<Float>, ldb: Int,
+  c: UnsafeMutablePointer<Float>, ldc: Int,
+  scratch: UnsafeMutableBufferPointer<Float>?
+) {
+  let split =
+    k >= m
+    && splitOverInnerSize(m: m, n: n, k: k, c: c, ldc: ldc, scratch: scratch) { range, _, out, ldOut in
+      productOnOneThread(
+        transposeA: false, transposeB: false, m: m, n: n, k: range.count, alpha: 1, a: a + range.lowerBound,
+        lda: lda, b: b + range.lowerBound * ldb, ldb: ldb, beta: 0, c: out, ldc: ldOut)
+    }
+  if !split { matmul(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) }
+}
+
+/// Runs `product(range of k, into c?, output, its leading dimension)` for each thread's part of
+/// k — part 0 into c (with the caller's beta), the others into scratch (beta 0) — then adds the
+/// partial sums to c in order. False, having run nothing, when it
+/// cannot split (one part, too little scratch, or scratch overlapping c).
+private func splitOverInnerSize(
+  m: Int, n: Int, k: Int, c: UnsafeMutablePointer<Float>, ldc: Int, scratch: UnsafeMutableBufferPointer<Float>?,
+  product: (Range<Int>, Bool, UnsafeMutablePointer<Float>, Int) -> Void
+) -> Bool {
   let parts = min(Parallelism.threads, k / max(minimumRowSlice(n: n, k: m), 1))
   guard parts > 1, let scratch, let base = scratch.baseAddress, scratch.count >= (parts - 1) * m * n else {
-    matmul(transposeA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
-    return
+    return false
   }
+  let (scratchStart, scratchEnd) = (UnsafeRawPointer(base), UnsafeRawPointer(base + (parts - 1) * m * n))
+  let (cStart, cEnd) = (UnsafeRawPointer(c), UnsafeRawPointer(c + (m - 1) * ldc + n))
+  guard scratchEnd <= cStart || cEnd <= scratchStart else { return false }
   Parallelism.forEachSlice(of: parts) { slice in
     for part in slice {
-      let rows = Parallelism.slice(part, of: parts, count: k)
-      productOnOneThread(
-        transposeA: true, transposeB: false, m: m, n: n, k: rows.count, alpha: 1, a: a + rows.lowerBound * lda,
-        lda: lda, b: b + rows.lowerBound * ldb, ldb: ldb, beta: part == 0 ? 1 : 0,
-        c: part == 0 ? c : base + (part - 1) * m * n, ldc: part == 0 ? ldc : n)
+      let range = Parallelism.slice(part, of: parts, count: k)
+      if part == 0 {
+        product(range, true, c, ldc)
+      } else {
+        product(range, false, base + (part - 1) * m * n, n)
+      }
     }
   }
   for part in 1..<parts {
@@ -42,4 +86,5 @@ public func addTransposedProduct(
       for i in 0..<m { VectorOps.add(partial + i * n, to: c + i * ldc, count: n) }
     }
   }
+  return true
 }

@@ -17,7 +17,8 @@ enum OutputHead {
   ///
   /// - logitGradient: (N, V) ∂loss/∂logits   - top: (N, H) the forward's input
   /// - topGradient: (N, H) out: ∂loss/∂top, written last   - gradients: head tensors accumulated
-  /// - scratch: for ∂W_head's split over the rows (may be the buffer topGradient points into)
+  /// - scratch: for ∂W_head's split over the rows (may be the buffer topGradient points into), and
+  ///   for ∂h's over V where it does not overlap topGradient (a large vocabulary's own scratch)
   static func backward(
     parameters: FloatBuffer, layout: ParameterLayout, gradients: FloatBuffer,
     logitGradient: UnsafePointer<Float>, top: UnsafePointer<Float>, rows N: Int,
@@ -27,6 +28,7 @@ enum OutputHead {
     addTransposedProduct(
       m: V, n: H, k: N, a: logitGradient, lda: V, b: top, ldb: H,
       c: gradients.pointer(to: layout.slots[layout.headWeight]), ldc: H, scratch: scratch)
-    matmul(m: N, n: H, k: V, a: logitGradient, lda: V, b: weight, ldb: H, c: topGradient, ldc: H)
+    productSplitOverInnerSize(
+      m: N, n: H, k: V, a: logitGradient, lda: V, b: weight, ldb: H, c: topGradient, ldc: H, scratch: scratch)
   }
 }
