@@ -77,6 +77,16 @@ public enum Parallelism {
     }
   }
 
+  /// Calls `body(part, range)` for each of `parts` near-equal contiguous ranges of 0..<count
+  /// (``slice(_:of:count:)``), the parts in parallel as ``forEachSlice(of:minimumSliceSize:_:)``
+  /// runs slices: for work whose parts each keep a result of their own (a partial sum) that the
+  /// caller then combines in part order, so a thread count always gives the same result.
+  public static func forEachPart(_ parts: Int, of count: Int, _ body: (_ part: Int, _ range: Range<Int>) -> Void) {
+    forEachSlice(of: parts) { partRange in
+      for part in partRange { body(part, slice(part, of: parts, count: count)) }
+    }
+  }
+
   /// The part-th of `parts` near-equal contiguous slices of 0..<count.
   public static func slice(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
     (part * count / parts)..<((part + 1) * count / parts)

@@ -30,12 +30,9 @@ public enum SoftmaxCrossEntropy {
     partial.withUnsafeMutableBufferPointer { partial in
       let results = UncheckedSendable(partial)
       let rowOut = UncheckedSendable(rowNats)
-      Parallelism.forEachSlice(of: parts) { slices in
-        for part in slices {
-          let range = Parallelism.slice(part, of: parts, count: rows)
-          results.value[part] = forwardRows(
-            logits: logits, targets: targets, rows: range, vocab: vocab, rowNats: rowOut.value)
-        }
+      Parallelism.forEachPart(parts, of: rows) { part, range in
+        results.value[part] = forwardRows(
+          logits: logits, targets: targets, rows: range, vocab: vocab, rowNats: rowOut.value)
       }
     }
     return partial.reduce((0, 0)) { ($0.nats + $1.nats, $0.scored + $1.scored) }
@@ -85,21 +82,19 @@ public enum SoftmaxCrossEntropy {
   ) {
     let parts = max(1, min(Parallelism.threads, rows / max(1, 65_536 / max(vocab, 1))))
     let partials = scratch.flatMap { $0.count >= parts * vocab ? $0.baseAddress : nil }
-    Parallelism.forEachSlice(of: parts) { slice in
-      for part in slice {
-        let partial = partials.map { $0 + part * vocab }
-        partial?.update(repeating: 0, count: vocab)
-        for r in Parallelism.slice(part, of: parts, count: rows) {
-          let row = probabilities + r * vocab
-          let t = Int(targets[r])
-          if t < 0 {
-            row.update(repeating: 0, count: vocab)
-            continue
-          }
-          VectorOps.scale(row, count: vocab, by: scale)
-          row[t] -= scale
-          if let partial { VectorOps.add(row, to: partial, count: vocab) }
+    Parallelism.forEachPart(parts, of: rows) { part, range in
+      let partial = partials.map { $0 + part * vocab }
+      partial?.update(repeating: 0, count: vocab)
+      for r in range {
+        let row = probabilities + r * vocab
+        let t = Int(targets[r])
+        if t < 0 {
+          row.update(repeating: 0, count: vocab)
+          continue
         }
+        VectorOps.scale(row, count: vocab, by: scale)
+        row[t] -= scale
+        if let partial { VectorOps.add(row, to: partial, count: vocab) }
       }
     }
     guard let columnSums else { return }

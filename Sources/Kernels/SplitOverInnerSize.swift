@@ -68,14 +68,11 @@ private func splitOverInnerSize(
   let (scratchStart, scratchEnd) = (UnsafeRawPointer(base), UnsafeRawPointer(base + (parts - 1) * m * n))
   let (cStart, cEnd) = (UnsafeRawPointer(c), UnsafeRawPointer(c + (m - 1) * ldc + n))
   guard scratchEnd <= cStart || cEnd <= scratchStart else { return false }
-  Parallelism.forEachSlice(of: parts) { slice in
-    for part in slice {
-      let range = Parallelism.slice(part, of: parts, count: k)
-      if part == 0 {
-        product(range, true, c, ldc)
-      } else {
-        product(range, false, base + (part - 1) * m * n, n)
-      }
+  Parallelism.forEachPart(parts, of: k) { part, range in
+    if part == 0 {
+      product(range, true, c, ldc)
+    } else {
+      product(range, false, base + (part - 1) * m * n, n)
     }
   }
   for part in 1..<parts {
