@@ -119,15 +119,15 @@ int cdnnl_packed_pack(cdnnl_packed *p, const float *w, int64_t ldw) {
   return failed;
 }
 
-int cdnnl_packed_multiply(cdnnl_packed *p, int64_t m, float alpha, const float *a, int64_t lda, float beta, float *c,
-                          int64_t ldc) {
+int cdnnl_packed_multiply(cdnnl_packed *p, int64_t m, float alpha, const float *a, int64_t lda, const float *bias,
+                          float beta, float *c, int64_t ldc) {
   if (m <= 0) return 0;
   if (p->memory->holder != p) return 1;  // another pack has overwritten this one's
-  int64_t key[10] = {0, 0, m, p->n, p->k, lda, 0, ldc, cdnnl_float_bits(alpha), cdnnl_float_bits(beta)};
+  int64_t key[10] = {bias ? 2 : 0, 0, m, p->n, p->k, lda, 0, ldc, cdnnl_float_bits(alpha), cdnnl_float_bits(beta)};
   dnnl_memory_desc_t a_md, c_md;
   cdnnl_strided_md(&a_md, m, p->k, 0, lda);
   cdnnl_strided_md(&c_md, m, p->n, 0, ldc);
-  return cdnnl_run_cached(&p->products, key, &a_md, &p->packed_md, &c_md, alpha, beta, a, p->weights, NULL, NULL, c);
+  return cdnnl_run_cached(&p->products, key, &a_md, &p->packed_md, &c_md, alpha, beta, a, p->weights, NULL, bias, c);
 }
 
 size_t cdnnl_packed_size(const cdnnl_packed *p) { return p ? p->size : 0; }

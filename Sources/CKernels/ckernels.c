@@ -157,6 +157,11 @@ static add_fn add_for(int isa) { DISPATCH(isa, add) }
 
 void ckernels_add(int isa, const float *x, float *y, int64_t count) { add_for(isa)(x, y, count); }
 
+typedef void (*scale_fn)(float *, int64_t, float, float *);
+static scale_fn scale_for(int isa) { DISPATCH(isa, scale) }
+
+void ckernels_scale(int isa, float *x, int64_t count, float s, float *sums) { scale_for(isa)(x, count, s, sums); }
+
 typedef void (*add_column_sums_fn)(const float *, int64_t, int64_t, int64_t, float *);
 static add_column_sums_fn add_column_sums_for(int isa) { DISPATCH(isa, add_column_sums) }
 

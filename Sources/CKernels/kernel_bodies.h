@@ -227,6 +227,15 @@ static void K(add)(const float *x, float *y, int64_t count) {
   }
 }
 
+static void K(scale)(float *x, int64_t count, float s, float *sums) {
+  for (int64_t j = 0; j < count; j += 16) {
+    int64_t n = count - j < 16 ? count - j : 16;
+    vf v = K(load)(x + j, n, 0) * s;
+    K(store)(x + j, v, n);
+    if (sums) K(store)(sums + j, K(load)(sums + j, n, 0) + v, n);
+  }
+}
+
 static void K(add_column_sums)(const float *matrix, int64_t rows, int64_t ld, int64_t width, float *sums) {
   for (int64_t r = 0; r < rows; r++) K(add)(matrix + r * ld, sums, width);
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Accelerate)
   import Accelerate
 #else
@@ -6,7 +8,6 @@
 #if canImport(CDNNL)
   import CDNNL
 #endif
-import CKernels
 
 /// Row-major single-precision matrix product:
 /// `c = alpha · op(a) · op(b) + bias + beta · c`, where `op(x)` is `x` or its transpose.
@@ -63,7 +64,7 @@ public func matmul(
 /// The fewest rows of `c` a thread's slice of a product with `n` columns and inner size `k`
 /// gets: only work worth a thread hand-off (~1 MFLOP per slice at least) is split.
 @inlinable
-func minimumRowSlice(n: Int, k: Int) -> Int { max(16, 1_000_000 / max(2 * n * k, 1)) }
+public func minimumRowSlice(n: Int, k: Int) -> Int { max(16, 1_000_000 / max(2 * n * k, 1)) }
 
 /// One single-threaded product on ``ComputeBackend/current``, as documented at ``matmul``;
 /// BLAS when oneDNN cannot run it.
@@ -82,27 +83,13 @@ func productOnOneThread(
       return
     }
   #endif
-  guard let bias, m > 0 else {
-    blasMatmul(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-      a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-    return
-  }
-  // BLAS has no bias: c = beta · c + bias first, then the product accumulates into it.
-  for i in 0..<m {
-    let row = c + i * ldc
-    if beta == 0 {
-      row.update(from: bias, count: n)
-    } else {
-      for j in 0..<n { row[j] = beta * row[j] + bias[j] }
-    }
-  }
   blasMatmul(
     transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-    a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc)
+    a: a, lda: lda, b: b, ldb: ldb, bias: bias, beta: beta, c: c, ldc: ldc)
 }
 
-/// One single-threaded `cblas_sgemm` call (row-major), as documented at ``matmul``.
+/// One single-threaded `cblas_sgemm` call (row-major), as documented at ``matmul``. BLAS has no
+/// bias: with one, c = bias + beta · c is written first and the product accumulates into it.
 @inlinable
 func blasMatmul(
   transposeA: Bool = false, transposeB: Bool = false,
@@ -110,10 +97,23 @@ func blasMatmul(
   alpha: Float = 1,
   a: UnsafePointer<Float>, lda: Int,
   b: UnsafePointer<Float>, ldb: Int,
+  bias: UnsafePointer<Float>? = nil,
   beta: Float = 0,
   c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
   guard m > 0, n > 0 else { return }
+  var beta = beta
+  if let bias {
+    for i in 0..<m {
+      let row = c + i * ldc
+      if beta == 0 {
+        row.update(from: bias, count: n)
+      } else {
+        for j in 0..<n { row[j] = beta * row[j] + bias[j] }
+      }
+    }
+    beta = 1
+  }
   guard k > 0 else {
     scaleInPlace(c, rows: m, columns: n, ld: ldc, by: beta)
     return

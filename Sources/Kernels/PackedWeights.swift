@@ -95,13 +95,15 @@ public final class PackedWeights {
     #endif
   }
 
-  /// c (m, n) = a (m, k) · op(W) + beta · c, with the weights of the last ``pack(_:)``.
+  /// c (m, n) = a (m, k) · op(W) + bias + beta · c, with the weights of the last ``pack(_:)``.
   ///
   /// - a: leading dimension `lda`.   - c: leading dimension `ldc`.
+  /// - bias: n values added to every row of c (as ``matmul``'s), or nil.
   /// Large products are split by rows over the threads as ``matmul`` does; inside a slice
   /// (the recurrence's streams) it runs on the calling thread.
   public func multiply(
-    m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    m: Int, a: UnsafePointer<Float>, lda: Int, bias: UnsafePointer<Float>? = nil, beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     guard let weights else { preconditionFailure("PackedWeights.multiply before pack") }
     guard m > 0 else { return }
@@ -109,28 +111,28 @@ public final class PackedWeights {
     if Parallelism.threads > 1 && m >= 2 * minimumSlice {
       Parallelism.forEachSlice(of: m, minimumSliceSize: minimumSlice) { slice in
         multiplyOnOneThread(
-          m: slice.count, a: a + slice.lowerBound * lda, lda: lda, beta: beta, c: c + slice.lowerBound * ldc, ldc: ldc,
-          weights: weights)
+          m: slice.count, a: a + slice.lowerBound * lda, lda: lda, bias: bias, beta: beta,
+          c: c + slice.lowerBound * ldc, ldc: ldc, weights: weights)
       }
     } else {
-      multiplyOnOneThread(m: m, a: a, lda: lda, beta: beta, c: c, ldc: ldc, weights: weights)
+      multiplyOnOneThread(m: m, a: a, lda: lda, bias: bias, beta: beta, c: c, ldc: ldc, weights: weights)
     }
   }
 
   private func multiplyOnOneThread(
-    m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
-    weights: UnsafePointer<Float>
+    m: Int, a: UnsafePointer<Float>, lda: Int, bias: UnsafePointer<Float>?, beta: Float,
+    c: UnsafeMutablePointer<Float>, ldc: Int, weights: UnsafePointer<Float>
   ) {
     #if canImport(CDNNL)
       if packedIsCurrent, let packed,
-        cdnnl_packed_multiply(packed, Int64(m), 1, a, Int64(lda), beta, c, Int64(ldc)) == 0
+        cdnnl_packed_multiply(packed, Int64(m), 1, a, Int64(lda), bias, beta, c, Int64(ldc)) == 0
       {
         return
       }
     #endif
     blasMatmul(
-      transposeB: form == .transposed, m: m, n: n, k: k, a: a, lda: lda, b: weights, ldb: columns, beta: beta, c: c,
-      ldc: ldc)
+      transposeB: form == .transposed, m: m, n: n, k: k, a: a, lda: lda, b: weights, ldb: columns, bias: bias,
+      beta: beta, c: c, ldc: ldc)
   }
 }
 

@@ -12,34 +12,15 @@ import CKernels
 /// A negative target means "not scored" (e.g. an unknown symbol during perplexity): that row
 /// contributes neither loss nor gradient.
 public enum SoftmaxCrossEntropy {
-  /// Turns each row of `logits` into probabilities in place and returns the summed loss.
+  /// Turns each row of `logits` in `range` into probabilities in place, on the calling thread,
+  /// and returns the rows' summed loss.
   ///
-  /// - logits: (N, V) in: logits; out: softmax probabilities.
+  /// - logits: (N, V) in: logits; out: softmax probabilities, for the rows in `range`.
   /// - targets: (N) target ids, or negative to skip the row's loss.
   /// - rowNats: when given, (N) out: each row's −log p[target] in nats (0 for a skipped row),
   ///   the very terms the sum adds (per-line scores add up to the whole text's).
   /// - Returns: Σ over scored rows of −log p[target] in nats, and the number of scored rows.
-  public static func forward(
-    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows: Int, vocab: Int,
-    rowNats: UnsafeMutablePointer<Double>? = nil
-  ) -> (nats: Double, scored: Int) {
-    // Rows are independent: split them over threads (each slice sums its own rows, then the
-    // slices' sums are added in order, so a given thread count always gives the same result).
-    let parts = max(1, min(Parallelism.threads, rows * vocab / 65_536))
-    var partial = [(nats: Double, scored: Int)](repeating: (0, 0), count: parts)
-    partial.withUnsafeMutableBufferPointer { partial in
-      let results = UncheckedSendable(partial)
-      let rowOut = UncheckedSendable(rowNats)
-      Parallelism.forEachPart(parts, of: rows) { part, range in
-        results.value[part] = forwardRows(
-          logits: logits, targets: targets, rows: range, vocab: vocab, rowNats: rowOut.value)
-      }
-    }
-    return partial.reduce((0, 0)) { ($0.nats + $1.nats, $0.scored + $1.scored) }
-  }
-
-  /// ``forward(logits:targets:rows:vocab:)`` for the rows in `range`.
-  static func forwardRows(
+  public static func forwardRows(
     logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows range: Range<Int>, vocab: Int,
     rowNats: UnsafeMutablePointer<Double>? = nil
   ) -> (nats: Double, scored: Int) {
@@ -48,61 +29,56 @@ public enum SoftmaxCrossEntropy {
     for r in range {
       let row = logits + r * vocab
       let t = Int(targets[r])
-      let maxValue = Softmax.rowMax(row, count: vocab)
-      let targetShifted = t >= 0 ? Double(row[t] - maxValue) : 0
-      let sum = Softmax.expShiftedInPlace(row, count: vocab, subtracting: maxValue)
+      let (nats, sum) = expShifted(row, count: vocab, target: t)
       VectorOps.scale(row, count: vocab, by: Float(1 / sum))
       if t >= 0 {
-        // −log p_t = log Σ e^{x−max} − (x_t − max): exact even when p_t underflows.
-        let nats = log(sum) - targetShifted
         total += nats
         scored += 1
-        rowNats?[r] = nats
-      } else {
-        rowNats?[r] = 0
       }
+      rowNats?[r] = nats
     }
     return (total, scored)
   }
 
-  /// Writes ∂loss/∂logits over the probabilities, for loss = (Σ nats) · `scale`.
+  /// The forward and the backward in one pass over each row in `range`, on the calling thread:
+  /// returns the rows' summed loss as ``forwardRows(logits:targets:rows:vocab:rowNats:)`` does,
+  /// and writes ∂loss/∂logits over the logits for loss = (Σ nats) · `scale`.
   ///
-  /// - probabilities: (N, V) from ``forward``; out: (p − onehot(target)) · scale, or 0 for
-  ///   skipped rows.
-  /// - columnSums: when given, (V) += Σ over the rows of ∂loss/∂logits: the head's bias gradient,
-  ///   summed while each row is in cache rather than in a pass of its own over the (N, V) matrix
-  ///   (Tang: 52 MB, 2.7 ms of a 74 ms step). Each thread sums its rows in order into its part
-  ///   of `scratch` ((threads) · V floats), and the parts are added in order: deterministic for a
-  ///   thread count. With too little scratch, ``VectorOps/addColumnSums(of:rows:columns:to:)``
-  ///   runs after.
-  public static func backward(
-    probabilities: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
-    rows: Int, vocab: Int, scale: Float,
-    columnSums: UnsafeMutablePointer<Float>? = nil, scratch: UnsafeMutableBufferPointer<Float>? = nil
-  ) {
-    let parts = max(1, min(Parallelism.threads, rows / max(1, 65_536 / max(vocab, 1))))
-    let partials = scratch.flatMap { $0.count >= parts * vocab ? $0.baseAddress : nil }
-    Parallelism.forEachPart(parts, of: rows) { part, range in
-      let partial = partials.map { $0 + part * vocab }
-      partial?.update(repeating: 0, count: vocab)
-      for r in range {
-        let row = probabilities + r * vocab
-        let t = Int(targets[r])
-        if t < 0 {
-          row.update(repeating: 0, count: vocab)
-          continue
-        }
-        VectorOps.scale(row, count: vocab, by: scale)
-        row[t] -= scale
-        if let partial { VectorOps.add(row, to: partial, count: vocab) }
+  /// - logits: (N, V) in: logits; out: (p − onehot(target)) · scale, or 0 for skipped rows.
+  /// - columnSums: when given, (V) += the rows' gradients, in row order: the head's bias
+  ///   gradient, summed while each row is in cache rather than in a pass of its own.
+  public static func gradientRows(
+    logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>, rows range: Range<Int>, vocab: Int,
+    scale: Float, columnSums: UnsafeMutablePointer<Float>?
+  ) -> (nats: Double, scored: Int) {
+    var total = 0.0
+    var scored = 0
+    for r in range {
+      let row = logits + r * vocab
+      let t = Int(targets[r])
+      guard t >= 0 else {
+        row.update(repeating: 0, count: vocab)
+        continue
       }
+      let (nats, sum) = expShifted(row, count: vocab, target: t)
+      total += nats
+      scored += 1
+      VectorOps.scale(row, count: vocab, by: Float(Double(scale) / sum), addingTo: columnSums)
+      row[t] -= scale
+      columnSums?[t] -= scale
     }
-    guard let columnSums else { return }
-    guard let partials else {
-      VectorOps.addColumnSums(of: probabilities, rows: rows, columns: vocab, to: columnSums)
-      return
-    }
-    for part in 0..<parts { VectorOps.add(partials + part * vocab, to: columnSums, count: vocab) }
+    return (total, scored)
+  }
+
+  /// row[i] = e^{row[i] − max} in place; returns the target's −log p (0 when t < 0) and Σ e^{…}.
+  private static func expShifted(
+    _ row: UnsafeMutablePointer<Float>, count: Int, target t: Int
+  ) -> (nats: Double, sum: Double) {
+    let maxValue = Softmax.rowMax(row, count: count)
+    let targetShifted = t >= 0 ? Double(row[t] - maxValue) : 0
+    let sum = Softmax.expShiftedInPlace(row, count: count, subtracting: maxValue)
+    // −log p_t = log Σ e^{x−max} − (x_t − max): exact even when p_t underflows.
+    return (t >= 0 ? log(sum) - targetShifted : 0, sum)
   }
 
   /// Scalar reference: returns the summed loss and writes the gradient for `scale`, in Double.

@@ -1,16 +1,14 @@
-/// Matrix products split over the threads by their inner size k instead of the rows of c: each
-/// thread multiplies a contiguous range of k, thread 0 into c and thread i > 0 into its own
-/// part of `scratch`, and the partial sums are then added to c in thread order (deterministic
-/// for a thread count). Without enough scratch, with scratch that overlaps c, or on one thread,
-/// they are ``matmul``.
+/// A weight gradient's product split over the threads by its inner size k instead of the rows of
+/// c: each thread multiplies a contiguous range of k, thread 0 into c and thread i > 0 into its
+/// own part of `scratch`, and the partial sums are then added to c in thread order
+/// (deterministic for a thread count). Without enough scratch, with scratch that overlaps c, or
+/// on one thread, it is ``matmul``.
 ///
 /// Why: oneDNN 2.6 chooses its kernel by the operands' layout. Measured on one core of an AMD
 /// EPYC (Zen 5, AVX-512), GFLOP/s:
 /// - a weight gradient c += aᵀ·b (∂W_hh of a 1 × 256 step): a row slice of c, 512 × 256 × 2048
 ///   with lda 1024 (a strided transposed operand), gemm:jit at 181; the whole 1024 × 256 × 2048,
 ///   223; half of k, 1024 × 256 × 1024, brgemm at 228.
-/// - the head's ∂h = ∂logits · W_head (Tang, V = 6,443 as k and as lda): a row slice 1024 × 256 ×
-///   6443 on brgemm at 192–201; half of k, 2048 × 256 × 3222, gemm:jit at 234–240.
 
 /// c (m, n) += aᵀ · b, with a (k, m) and b (k, n) row-major: a weight gradient, summed over the
 /// k = T·B rows of a chunk (∂W_hh += ∂gatesᵀ·h, ∂W_head += ∂logitsᵀ·h, …).
@@ -30,27 +28,6 @@ public func addTransposedProduct(
       lda: lda, b: b + range.lowerBound * ldb, ldb: ldb, beta: intoC ? 1 : 0, c: out, ldc: ldOut)
   }
   if !split { matmul(transposeA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: c, ldc: ldc) }
-}
-
-/// c (m, n) = a (m, k) · b (k, n), all row-major, split over k when k ≥ m (a long inner size
-/// against thin row slices: the head's ∂h = ∂logits · W_head of a large vocabulary).
-///
-/// - scratch: (threads − 1)·m·n floats the call may overwrite, not overlapping c, or nil.
-public func productSplitOverInnerSize(
-  m: Int, n: Int, k: Int,
-  a: UnsafePointer<Float>, lda: Int,
-  b: UnsafePointer<Float>, ldb: Int,
-  c: UnsafeMutablePointer<Float>, ldc: Int,
-  scratch: UnsafeMutableBufferPointer<Float>?
-) {
-  let split =
-    k >= m
-    && splitOverInnerSize(m: m, n: n, k: k, c: c, ldc: ldc, scratch: scratch) { range, _, out, ldOut in
-      productOnOneThread(
-        transposeA: false, transposeB: false, m: m, n: n, k: range.count, alpha: 1, a: a + range.lowerBound,
-        lda: lda, b: b + range.lowerBound * ldb, ldb: ldb, beta: 0, c: out, ldc: ldOut)
-    }
-  if !split { matmul(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) }
 }
 
 /// Runs `product(range of k, into c?, output, its leading dimension)` for each thread's part of

@@ -45,15 +45,11 @@ public enum VectorOps {
     }
   }
 
-  /// x *= s.
-  @inlinable
-  public static func scale(_ x: UnsafeMutablePointer<Float>, count: Int, by s: Float) {
-    var i = 0
-    while i < count {
-      let n = min(8, count - i)
-      x.store8(x.load8(i, count: n) * s, at: i, count: n)
-      i += 8
-    }
+  /// x *= s; then, when `sums` is given, sums += x. A C kernel at the CPU's width (``KernelISA``).
+  public static func scale(
+    _ x: UnsafeMutablePointer<Float>, count: Int, by s: Float, addingTo sums: UnsafeMutablePointer<Float>? = nil
+  ) {
+    ckernels_scale(KernelISA.current.code, x, Int64(count), s, sums)
   }
 
   /// y += x; a C kernel at the CPU's width (``KernelISA``).

@@ -72,6 +72,15 @@ public final class LanguageModel {
   /// ``forward(steps:state:workspace:)``; with `dropout`, layer k ≥ 1 reads its input
   /// multiplied by `workspace.dropoutMask(layer: k)` (saved in `droppedInputs` for the backward).
   func forward(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) {
+    forwardLayers(steps: T, state: state, workspace: ws, dropout: dropout)
+    OutputHead.forward(
+      parameters: parameters, layout: layout, top: ws.topOutputs, rows: T * ws.batch,
+      hidden: config.hiddenSize, vocab: config.vocabSize, logits: ws.logits.pointer)
+  }
+
+  /// The recurrent stack's part of ``forward(steps:state:workspace:dropout:)``: leaves the top
+  /// layer's outputs in `workspace.topOutputs`.
+  func forwardLayers(steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool) {
     precondition(T >= 1 && T <= ws.steps && state.batch == ws.batch)
     let (B, E, H) = (ws.batch, config.embeddingSize, config.hiddenSize)
     let bottom = bottomInput(rows: T * B, workspace: ws)
@@ -94,9 +103,6 @@ public final class LanguageModel {
       }
       layer.forward(parameters: parameters, layout: layout, input: input, steps: T, state: state, workspace: ws)
     }
-    OutputHead.forward(
-      parameters: parameters, layout: layout, top: ws.topOutputs, rows: T * B,
-      hidden: config.hiddenSize, vocab: config.vocabSize, logits: ws.logits.pointer)
   }
 
   /// Forward and loss: the summed cross-entropy of the chunk against `workspace.targets`.
@@ -114,9 +120,11 @@ public final class LanguageModel {
     steps T: Int, state: RecurrentState, workspace ws: Workspace, dropout: Bool,
     rowNats: UnsafeMutablePointer<Double>? = nil
   ) -> (nats: Double, scored: Int) {
-    forward(steps: T, state: state, workspace: ws, dropout: dropout)
-    return SoftmaxCrossEntropy.forward(
-      logits: ws.logits.pointer, targets: ws.targets, rows: T * ws.batch, vocab: config.vocabSize, rowNats: rowNats)
+    forwardLayers(steps: T, state: state, workspace: ws, dropout: dropout)
+    return OutputHead.loss(
+      parameters: parameters, layout: layout, weights: ws.headWeights, top: ws.topOutputs, targets: ws.targets,
+      rows: T * ws.batch, hidden: config.hiddenSize, vocab: config.vocabSize, logits: ws.logits.pointer,
+      rowNats: rowNats)
   }
 
   // MARK: - Forward and backward
@@ -138,17 +146,14 @@ public final class LanguageModel {
     stateGradient: RecurrentState? = nil, dropout: Bool = false
   ) -> Float {
     let (B, E, H, V) = (ws.batch, config.embeddingSize, config.hiddenSize, config.vocabSize)
-    let (nats, scored) = loss(steps: T, state: state, workspace: ws, dropout: dropout)
+    forwardLayers(steps: T, state: state, workspace: ws, dropout: dropout)
     gradients.zero()
+    let (nats, scored) = OutputHead.lossAndGradient(
+      parameters: parameters, layout: layout, gradients: gradients, weights: ws.headWeights,
+      weightsBackward: ws.headWeightsBackward, top: ws.topOutputs, targets: ws.targets, rows: T * B, hidden: H,
+      vocab: V, logits: ws.logits.pointer, topGradient: ws.hiddenGradients[config.layers - 1].pointer,
+      scratch: UnsafeMutableBufferPointer(start: ws.headScratch.pointer, count: ws.headScratch.count))
     guard scored > 0 else { return 0 }
-    SoftmaxCrossEntropy.backward(
-      probabilities: ws.logits.pointer, targets: ws.targets, rows: T * B, vocab: V,
-      scale: 1 / Float(scored), columnSums: gradients.pointer(to: layout.slots[layout.headBias]),
-      scratch: ws.gradientScratch)
-    OutputHead.backward(
-      parameters: parameters, layout: layout, gradients: gradients,
-      logitGradient: ws.logits.pointer, top: ws.topOutputs, rows: T * B, hidden: H, vocab: V,
-      topGradient: ws.hiddenGradients[config.layers - 1].pointer, scratch: ws.gradientScratch)
     let bottom = bottomInput(rows: T * B, workspace: ws)
     for layer in recurrentLayers.reversed() {
       let k = layer.index

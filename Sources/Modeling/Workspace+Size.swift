@@ -21,6 +21,7 @@ extension Workspace {
     floats += b * h + g * h  // cellGradient, combinedBias
     if FoldedEmbedding.pays(vocab: config.vocabSize, rows: T * B) { floats += v * g * h }
     floats += Double(extraScratchCount(config: config, steps: T, batch: B))  // extraScratch
+    floats += Double(headScratchCount(config: config))  // headScratch
     return floats
   }
 
@@ -32,7 +33,7 @@ extension Workspace {
       combinedBias,
     ]
     return 2 * steps * batch + lists.joined().reduce(0) { $0 + $1.count }
-      + (single + [foldedTable, extraScratch]).reduce(0) {
+      + (single + [foldedTable, extraScratch, headScratch]).reduce(0) {
         $0 + $1.count
       }
   }

@@ -60,9 +60,16 @@ public final class Workspace {
   /// like ``recurrentWeights``, and in the same memory (``PackedWeightsMemory``): the forward's
   /// copy is done with before the backward packs (2 × 512: 4 MiB fewer again).
   let recurrentWeightsBackward: [PackedWeights]
-  /// The weight gradients' scratch where the ∂loss/∂h buffer is too small for it (a large
-  /// vocabulary's head: Tang poems, 6,443 × 256), else empty (``gradientScratch``).
+  /// The recurrent layers' weight-gradient scratch where the ∂loss/∂h buffer is too small for it
+  /// (short chunks of few streams), else empty (``gradientScratch``).
   let extraScratch: FloatBuffer
+  /// W_head packed for the head's products logits = h·W_headᵀ and ∂h = ∂logits·W_head, once per
+  /// chunk (``OutputHead``); each its own memory, as both serve every block of rows.
+  let headWeights: PackedWeights
+  let headWeightsBackward: PackedWeights
+  /// The head's scratch (``OutputHead/scratchCount(hidden:vocab:threads:)``): its bias-gradient
+  /// sums and ∂W_head's split, written while ∂loss/∂h already holds the head's output.
+  let headScratch: FloatBuffer
   /// Layer 0's folded table Emb·W_ihᵀ, then its gradient, (V, G·H); empty when folding does
   /// not pay for chunks of this size (``FoldedEmbedding/pays(vocab:rows:)``).
   let foldedTable: FloatBuffer
@@ -101,6 +108,14 @@ public final class Workspace {
       repeating: PackedWeights(rows: G * H, columns: H, form: .plain, memory: packedMemory), count: L)
     foldedTable = FloatBuffer(count: FoldedEmbedding.pays(vocab: V, rows: T * B) ? V * G * H : 0)
     extraScratch = FloatBuffer(count: Self.extraScratchCount(config: config, steps: T, batch: B))
+    headWeights = PackedWeights(rows: V, columns: H, form: .transposed)
+    headWeightsBackward = PackedWeights(rows: V, columns: H, form: .plain)
+    headScratch = FloatBuffer(count: Self.headScratchCount(config: config))
+  }
+
+  /// Floats of ``headScratch`` for the current thread count.
+  static func headScratchCount(config: ModelConfig) -> Int {
+    OutputHead.scratchCount(hidden: config.hiddenSize, vocab: config.vocabSize, threads: Parallelism.threads)
   }
 
   /// Floats of ``extraScratch`` for the current thread count.
@@ -119,22 +134,21 @@ public final class Workspace {
     hiddenStates[config.layers - 1].pointer + batch * config.hiddenSize
   }
 
-  /// Scratch for the weight gradients' split over the rows of a chunk
+  /// Scratch for the recurrent layers' weight gradients' split over the rows of a chunk
   /// (``addTransposedProduct(m:n:k:a:lda:b:ldb:c:ldc:scratch:)``, ``scratchFloatCount``): the
-  /// shared ∂loss/∂h buffer (T·B·H floats) where it is large enough, free at the two points that
-  /// use it (the head's backward before it writes ∂loss/∂(top outputs), a layer's chunk
-  /// gradients after its recurrence has consumed its ∂loss/∂h and before they write
-  /// ∂loss/∂input); else ``extraScratch``.
+  /// shared ∂loss/∂h buffer (T·B·H floats) where it is large enough, free when a layer's chunk
+  /// gradients run (its recurrence has consumed its ∂loss/∂h; they write ∂loss/∂input after);
+  /// else ``extraScratch``.
   var gradientScratch: UnsafeMutableBufferPointer<Float> {
     let buffer = extraScratch.count > 0 ? extraScratch : hiddenGradients[0]
     return UnsafeMutableBufferPointer(start: buffer.pointer, count: buffer.count)
   }
 
-  /// Floats the weight gradients' split over `threads` needs: (threads − 1) partial sums of the
-  /// largest weight, W_head (V, H) or W_ih / W_hh (G·H, E or H). 0 on one thread.
+  /// Floats the recurrent layers' weight gradients' split over `threads` needs: (threads − 1)
+  /// partial sums of the largest weight, W_ih / W_hh (G·H, E or H). 0 on one thread.
   static func scratchFloatCount(config: ModelConfig, threads: Int) -> Int {
-    let (V, E, H, G) = (config.vocabSize, config.embeddingSize, config.hiddenSize, config.cell.gateCount)
-    return max(threads - 1, 0) * max(V * H, G * H * max(E, H))
+    let (E, H, G) = (config.embeddingSize, config.hiddenSize, config.cell.gateCount)
+    return max(threads - 1, 0) * G * H * max(E, H)
   }
 
   // MARK: - Dropout masks

@@ -19,7 +19,11 @@ import Testing
     var beta: Float
     /// Extra columns of a and c beyond their width (lda, ldc = width + pad).
     var pad = 0
-    var testDescription: String { "\(form) W \(rows)×\(columns) M \(m) β\(beta) pad \(pad)" }
+    /// Whether a bias row is added (the head's logits).
+    var bias = false
+    var testDescription: String {
+      "\(form) W \(rows)×\(columns) M \(m) β\(beta) pad \(pad)\(bias ? " bias" : "")"
+    }
   }
 
   static let cases: [Case] = {
@@ -32,6 +36,10 @@ import Testing
           cases.append(Case(form: form, rows: rows, columns: columns, m: m, beta: 0))
         }
       }
+    }
+    // The head, W_head (V, H) with its bias: a block of rows, a short last block; β 1 too.
+    for (m, beta) in [(40, Float(0)), (7, 0), (25, 1)] {
+      cases.append(Case(form: .transposed, rows: 130, columns: 24, m: m, beta: beta, pad: m % 3, bias: true))
     }
     return cases
   }()
@@ -46,6 +54,7 @@ import Testing
     // c's padding is a sentinel that must survive; with beta = 0 its body is NaN (must not be read).
     let c0 = MatmulTests.matrix(rows: c.m, columns: n, pad: c.pad, rng: &rng).map { $0.isNaN ? 12345 : $0 }
       .map { c.beta == 0 && $0 != 12345 ? Float.nan : $0 }
+    let bias = c.bias ? (0..<n).map { _ in rng.nextUnitFloat() * 2 - 1 } : nil
     var fast = c0
     var naive = c0
     let packed = PackedWeights(rows: c.rows, columns: c.columns, form: c.form)
@@ -54,13 +63,13 @@ import Testing
       // Twice: the second product reuses the packed copy (and the cached primitive).
       for _ in 0..<2 {
         fast = c0
-        packed.multiply(m: c.m, a: a, lda: lda, beta: c.beta, c: &fast, ldc: ldc)
+        packed.multiply(m: c.m, a: a, lda: lda, bias: bias, beta: c.beta, c: &fast, ldc: ldc)
       }
     }
     if backend == .onednn { #expect(packed.packedBytes >= c.rows * c.columns * 4, "oneDNN did not pack") }
     matmulNaive(
-      transposeB: c.form == .transposed, m: c.m, n: n, k: k, a: a, lda: lda, b: w, ldb: c.columns, beta: c.beta,
-      c: &naive, ldc: ldc)
+      transposeB: c.form == .transposed, m: c.m, n: n, k: k, a: a, lda: lda, b: w, ldb: c.columns, bias: bias,
+      beta: c.beta, c: &naive, ldc: ldc)
     // Float accumulation of K ≤ 160 products of values in [−1, 1] against a Double sum: a few
     // 1e-6 at worst, so 1e-5 with floor 1.
     expectClose(fast, naive.map(Double.init), tolerance: 1e-5, floor: 1, "c")

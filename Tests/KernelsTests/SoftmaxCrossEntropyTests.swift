@@ -18,7 +18,7 @@ import Testing
     [Case(vocab: v, spread: 3, extreme: false), Case(vocab: v, spread: 0, extreme: true)]
   }
 
-  @Test("forward + backward equal forwardBackwardNaive", arguments: cases, KernelISA.usable)
+  @Test("forwardRows and gradientRows equal forwardBackwardNaive", arguments: cases, KernelISA.usable)
   func matchesNaive(c: Case, isa: KernelISA) {
     let rows = 6
     let V = c.vocab
@@ -34,14 +34,21 @@ import Testing
     var naiveGradient = [Float](repeating: .nan, count: rows * V)
     let naiveLoss = SoftmaxCrossEntropy.forwardBackwardNaive(
       logits: logits, targets: targets, rows: rows, vocab: V, scale: scale, gradient: &naiveGradient)
-    var fast = logits
+    var probabilities = logits
+    var rowNats = [Double](repeating: .nan, count: rows)
     let (nats, scored) = KernelISA.with(isa) {
-      SoftmaxCrossEntropy.forward(logits: &fast, targets: targets, rows: rows, vocab: V)
+      SoftmaxCrossEntropy.forwardRows(
+        logits: &probabilities, targets: targets, rows: 0..<rows, vocab: V, rowNats: &rowNats)
     }
-    let probabilities = fast
-    SoftmaxCrossEntropy.backward(probabilities: &fast, targets: targets, rows: rows, vocab: V, scale: scale)
+    var fast = logits
+    let (gradientNats, gradientScored) = KernelISA.with(isa) {
+      SoftmaxCrossEntropy.gradientRows(
+        logits: &fast, targets: targets, rows: 0..<rows, vocab: V, scale: scale, columnSums: nil)
+    }
 
-    #expect(scored == 4)
+    #expect(scored == 4 && gradientScored == 4)
+    #expect(gradientNats == nats, "the two passes add the same terms")
+    #expect(rowNats.reduce(0, +) == nats && rowNats[1] == 0 && rowNats[4] == 0)
     #expect(nats.isFinite && fast.allSatisfy(\.isFinite) && probabilities.allSatisfy(\.isFinite))
     // Loss: log Σ e^{x−max} with FastMath.exp (≤ 2e-7 relative per term) and per-8-lane Float
     // sums (16 lanes in C); the shifted target logit is exact. Tolerance 1e-6 relative to max(loss, 1).
@@ -64,9 +71,12 @@ import Testing
   func singleSymbol() {
     var logits: [Float] = [3.5, -70]
     let targets: [Int32] = [0, 0]
-    let (nats, scored) = SoftmaxCrossEntropy.forward(logits: &logits, targets: targets, rows: 2, vocab: 1)
-    #expect(nats == 0 && scored == 2)
-    SoftmaxCrossEntropy.backward(probabilities: &logits, targets: targets, rows: 2, vocab: 1, scale: 0.5)
+    var probabilities = logits
+    let (nats, scored) = SoftmaxCrossEntropy.forwardRows(
+      logits: &probabilities, targets: targets, rows: 0..<2, vocab: 1)
+    #expect(nats == 0 && scored == 2 && probabilities == [1, 1])
+    _ = SoftmaxCrossEntropy.gradientRows(
+      logits: &logits, targets: targets, rows: 0..<2, vocab: 1, scale: 0.5, columnSums: nil)
     #expect(logits == [0, 0])
   }
 
@@ -74,33 +84,28 @@ import Testing
   func allSkipped() {
     var logits: [Float] = [1, 2, 3, 4, 5, 6]
     let targets: [Int32] = [-1, -1]
-    let (nats, scored) = SoftmaxCrossEntropy.forward(logits: &logits, targets: targets, rows: 2, vocab: 3)
+    var sums: [Float] = [0.5, 0.5, 0.5]
+    let (nats, scored) = SoftmaxCrossEntropy.gradientRows(
+      logits: &logits, targets: targets, rows: 0..<2, vocab: 3, scale: 1, columnSums: &sums)
     #expect(nats == 0 && scored == 0)
-    SoftmaxCrossEntropy.backward(probabilities: &logits, targets: targets, rows: 2, vocab: 3, scale: 1)
-    #expect(logits.allSatisfy { $0 == 0 })
+    #expect(logits.allSatisfy { $0 == 0 } && sums == [0.5, 0.5, 0.5])
   }
 
-  @Test("the backward's column sums (the head's bias gradient) equal the sums of the gradient it wrote", arguments: [1, 2, 3])
-  func columnSums(threads: Int) {
-    let (rows, V) = (40, 6443)  // Tang's vocabulary: 2 or 3 parts of at least 10 rows
+  @Test(
+    "gradientRows' column sums (the head's bias gradient) equal the sums of the gradient it wrote",
+    arguments: KernelISA.usable)
+  func columnSums(isa: KernelISA) {
+    let (rows, V) = (40, 6443)
     var rng = SeededGenerator(seed: 12)
-    let logits = (0..<(rows * V)).map { _ in rng.nextStandardNormal() * 2 }
+    var gradient = (0..<(rows * V)).map { _ in rng.nextStandardNormal() * 2 }
     let targets: [Int32] = (0..<rows).map { r in r % 7 == 3 ? -1 : Int32(rng.next() % UInt64(V)) }
-    for scratchCount in [0, 3 * V] {
-      var gradient = logits
-      var sums = [Float](repeating: 0.25, count: V)  // accumulated into
-      var scratch = [Float](repeating: .nan, count: max(scratchCount, 1))
-      Parallelism.withThreads(threads) {
-        _ = SoftmaxCrossEntropy.forward(logits: &gradient, targets: targets, rows: rows, vocab: V)
-        scratch.withUnsafeMutableBufferPointer { scratch in
-          SoftmaxCrossEntropy.backward(
-            probabilities: &gradient, targets: targets, rows: rows, vocab: V, scale: 0.5, columnSums: &sums,
-            scratch: scratchCount > 0 ? scratch : nil)
-        }
-      }
-      let expected = (0..<V).map { v in 0.25 + (0..<rows).reduce(0.0) { $0 + Double(gradient[$1 * V + v]) } }
-      // Float sums of 40 terms below 0.5 in magnitude against a Double sum.
-      expectClose(sums, expected, tolerance: 1e-6, floor: 1, "\(threads) threads, scratch \(scratchCount)")
+    var sums = [Float](repeating: 0.25, count: V)  // accumulated into
+    _ = KernelISA.with(isa) {
+      SoftmaxCrossEntropy.gradientRows(
+        logits: &gradient, targets: targets, rows: 0..<rows, vocab: V, scale: 0.5, columnSums: &sums)
     }
+    let expected = (0..<V).map { v in 0.25 + (0..<rows).reduce(0.0) { $0 + Double(gradient[$1 * V + v]) } }
+    // Float sums of 40 terms below 0.5 in magnitude against a Double sum.
+    expectClose(sums, expected, tolerance: 1e-6, floor: 1, "column sums")
   }
 }

@@ -4,27 +4,22 @@ import Testing
 
 @testable import Kernels
 
-/// The products split over their inner size — `addTransposedProduct` (c += aᵀ·b, a weight
-/// gradient) and `productSplitOverInnerSize` (c = a·b) — against `matmulNaive`, on every backend,
-/// thread count and scratch size: too small a scratch (or none, or one thread, or scratch that
-/// overlaps c) must give the ``matmul`` they fall back to.
+/// The product split over its inner size, `addTransposedProduct` (c += aᵀ·b, a weight gradient),
+/// against `matmulNaive`, on every backend, thread count and scratch size: too small a scratch
+/// (or none, or one thread, or scratch that overlaps c) must give the ``matmul`` it falls back to.
 @Suite struct SplitOverInnerSizeTests {
   struct Case: CustomTestStringConvertible, Sendable {
-    /// aᵀ·b accumulated into c (a stored (k, m)), or a·b written over c (a stored (m, k)).
-    var transposed: Bool
     var m: Int, n: Int, k: Int
     /// Extra columns beyond the stored width of a, b and c.
     var pad = 0
-    var testDescription: String { "\(transposed ? "c += aᵀ·b" : "c = a·b") \(m)×\(n)×\(k) pad \(pad)" }
+    var testDescription: String { "c += aᵀ·b \(m)×\(n)×\(k) pad \(pad)" }
   }
 
-  /// Shapes of the training step's weight gradients and of the head's ∂h, scaled down but
-  /// large enough (k ≥ 2·16, m·n·k over a million) to be split; a skinny one; one too small.
+  /// Shapes of the training step's weight gradients, scaled down but large enough (k ≥ 2·16,
+  /// m·n·k over a million) to be split; a skinny one; one too small.
   static let cases = [
-    Case(transposed: true, m: 256, n: 64, k: 640), Case(transposed: true, m: 130, n: 40, k: 700, pad: 3),
-    Case(transposed: true, m: 65, n: 256, k: 512, pad: 1), Case(transposed: true, m: 7, n: 5, k: 33),
-    Case(transposed: false, m: 64, n: 40, k: 1300, pad: 2), Case(transposed: false, m: 40, n: 128, k: 640),
-    Case(transposed: false, m: 7, n: 5, k: 33),
+    Case(m: 256, n: 64, k: 640), Case(m: 130, n: 40, k: 700, pad: 3), Case(m: 65, n: 256, k: 512, pad: 1),
+    Case(m: 7, n: 5, k: 33),
   ]
 
   enum Scratch: String, CaseIterable, Sendable { case none, tooSmall, enough, overlapping }
@@ -32,18 +27,13 @@ import Testing
   @Test("equals matmulNaive for 1, 2 and 3 threads", arguments: cases, Scratch.allCases)
   func matchesNaive(c: Case, scratch: Scratch) {
     var rng = SeededGenerator(seed: 7)
-    let (aRows, aColumns) = c.transposed ? (c.k, c.m) : (c.m, c.k)
-    let (lda, ldb, ldc) = (aColumns + c.pad, c.n + c.pad, c.n + c.pad)
-    let a = MatmulTests.matrix(rows: aRows, columns: aColumns, pad: c.pad, rng: &rng)
+    let (lda, ldb, ldc) = (c.m + c.pad, c.n + c.pad, c.n + c.pad)
+    let a = MatmulTests.matrix(rows: c.k, columns: c.m, pad: c.pad, rng: &rng)
     let b = MatmulTests.matrix(rows: c.k, columns: c.n, pad: c.pad, rng: &rng)
-    // c's padding is a sentinel that must survive; c = a·b must not read c's body (NaN).
-    let c0 = MatmulTests.matrix(rows: c.m, columns: c.n, pad: c.pad, rng: &rng).map {
-      $0.isNaN ? 12345 : c.transposed ? $0 : .nan
-    }
+    // c's padding is a sentinel that must survive.
+    let c0 = MatmulTests.matrix(rows: c.m, columns: c.n, pad: c.pad, rng: &rng).map { $0.isNaN ? 12345 : $0 }
     var naive = c0
-    matmulNaive(
-      transposeA: c.transposed, m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb, beta: c.transposed ? 1 : 0,
-      c: &naive, ldc: ldc)
+    matmulNaive(transposeA: true, m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb, beta: 1, c: &naive, ldc: ldc)
     for backend in ComputeBackend.usable {
       for threads in 1...3 {
         let needed = (threads - 1) * c.m * c.n
@@ -54,13 +44,8 @@ import Testing
         func run(_ out: UnsafeMutablePointer<Float>, _ scratchBuffer: UnsafeMutableBufferPointer<Float>?) {
           ComputeBackend.with(backend) {
             Parallelism.withThreads(threads) {
-              if c.transposed {
-                addTransposedProduct(
-                  m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb, c: out, ldc: ldc, scratch: scratchBuffer)
-              } else {
-                productSplitOverInnerSize(
-                  m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb, c: out, ldc: ldc, scratch: scratchBuffer)
-              }
+              addTransposedProduct(
+                m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb, c: out, ldc: ldc, scratch: scratchBuffer)
             }
           }
         }
@@ -76,7 +61,7 @@ import Testing
             }
           }
         }
-        // Float sums over k ≤ 1300 products of values in [−1, 1], split in up to three parts:
+        // Float sums over k ≤ 700 products of values in [−1, 1], split in up to three parts:
         // error ≲ k·2⁻²⁴·Σ|a·b| (a few 1e-5 at worst) against the Double sum rounded once.
         expectClose(fast, naive.map(Double.init), tolerance: 1e-4, floor: 1, "\(backend) \(threads) threads")
         for i in 0..<c.m {
@@ -97,7 +82,8 @@ import Testing
       var space = [Float](repeating: 0, count: c.m * c.n)
       space.withUnsafeMutableBufferPointer { space in
         Parallelism.withThreads(2) {
-          addTransposedProduct(m: c.m, n: c.n, k: c.k, a: a, lda: c.m, b: b, ldb: c.n, c: &out, ldc: c.n, scratch: space)
+          addTransposedProduct(
+            m: c.m, n: c.n, k: c.k, a: a, lda: c.m, b: b, ldb: c.n, c: &out, ldc: c.n, scratch: space)
         }
       }
       return out

@@ -87,39 +87,29 @@ import Testing
     var rng = SeededGenerator(seed: 12)
     let model = LanguageModel(config: Self.config, generator: &rng)
     let (H, V, N, layout) = (Self.config.hiddenSize, Self.config.vocabSize, T * B, model.layout)
+    let ws = Workspace(config: Self.config, steps: T, batch: B)
     let top = random(N * H, &rng)
     let logits = FloatBuffer(count: N * V)
     let targets = (0..<N).map { Int32($0 % V) }
     func loss() -> Double {
-      OutputHead.forward(
-        parameters: model.parameters, layout: layout, top: top.pointer, rows: N, hidden: H, vocab: V,
-        logits: logits.pointer)
       let (nats, scored) = targets.withUnsafeBufferPointer {
-        SoftmaxCrossEntropy.forward(logits: logits.pointer, targets: $0.baseAddress!, rows: N, vocab: V)
+        OutputHead.loss(
+          parameters: model.parameters, layout: layout, weights: ws.headWeights, top: top.pointer,
+          targets: $0.baseAddress!, rows: N, hidden: H, vocab: V, logits: logits.pointer, rowNats: nil)
       }
       return nats / Double(scored)
     }
-    _ = loss()
     let grads = model.makeParameterShapedBuffer()
-    // The head's bias gradient is summed by the softmax backward (with and without scratch for
-    // its per-thread partial sums: both ways must give it).
-    let biasGradient = grads.pointer(to: layout.slots[layout.headBias])
-    let partials = FloatBuffer(count: 4 * V)
-    targets.withUnsafeBufferPointer {
-      SoftmaxCrossEntropy.backward(
-        probabilities: logits.pointer, targets: $0.baseAddress!, rows: N, vocab: V, scale: 1 / Float(N),
-        columnSums: biasGradient, scratch: UnsafeMutableBufferPointer(start: partials.pointer, count: partials.count))
-    }
-    var sums = [Float](repeating: 0, count: V)
-    VectorOps.addColumnSums(of: logits.pointer, rows: N, columns: V, to: &sums)
-    expectClose(
-      Array(UnsafeBufferPointer(start: biasGradient, count: V)), sums.map(Double.init), tolerance: 1e-6, floor: 1e-3,
-      "softmax backward's column sums")
     let topGradient = FloatBuffer(count: N * H)
-    OutputHead.backward(
-      parameters: model.parameters, layout: layout, gradients: grads, logitGradient: logits.pointer,
-      top: top.pointer, rows: N, hidden: H, vocab: V, topGradient: topGradient.pointer,
-      scratch: UnsafeMutableBufferPointer(start: topGradient.pointer, count: topGradient.count))
+    let (nats, scored) = targets.withUnsafeBufferPointer {
+      OutputHead.lossAndGradient(
+        parameters: model.parameters, layout: layout, gradients: grads, weights: ws.headWeights,
+        weightsBackward: ws.headWeightsBackward, top: top.pointer, targets: $0.baseAddress!, rows: N, hidden: H,
+        vocab: V, logits: logits.pointer, topGradient: topGradient.pointer,
+        scratch: UnsafeMutableBufferPointer(start: ws.headScratch.pointer, count: ws.headScratch.count))
+    }
+    #expect(scored == N)
+    expectClose([nats / Double(scored)], [loss()], tolerance: 1e-6, floor: 1, "loss")
     for index in [layout.headWeight, layout.headBias] {
       let slot = layout.slots[index]
       let analytic = (0..<slot.count).map { Double(grads.pointer(to: slot)[$0]) }

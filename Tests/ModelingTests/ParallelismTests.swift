@@ -5,13 +5,13 @@ import Testing
 @testable import Kernels
 @testable import Modeling
 
-/// The multi-threaded paths (recurrence split over streams, softmax split over rows, column
-/// sums split over columns) against the single-threaded ones.
+/// The multi-threaded paths (recurrence split over streams, the head's rows split over threads,
+/// column sums split over columns) against the single-threaded ones.
 @Suite struct ParallelismTests {
   @Test("2 slices give the same loss, state and gradients as 1 (odd B, large V)")
   func slicesMatchSingleThread() {
-    // Sizes pass the recurrence's and the softmax's split thresholds: B = 5 streams (slices of
-    // 2 and 3) and T·B·V = 160,000 logits. Column sums are split-tested below.
+    // Sizes pass the recurrence's and the head's split thresholds: B = 5 streams (slices of
+    // 2 and 3) and T·B = 40 rows of V = 4,000 (two parts of 20). Column sums are split-tested below.
     let config = ModelConfig(vocabSize: 4000, embeddingSize: 8, hiddenSize: 24, layers: 2)
     let setup = TinySetup(config: config, steps: 8, batch: 5, skipSome: true)
     func run(threads: Int) -> (Float, [Float], [Float]) {

@@ -49,11 +49,12 @@ cdnnl_packed *cdnnl_packed_create(int64_t n, int64_t k, int transposed, cdnnl_pa
 /// Reorders w (leading dimension ldw) into the packed layout; call again when w changes.
 int cdnnl_packed_pack(cdnnl_packed *packed, const float *w, int64_t ldw);
 
-/// c = alpha · a · op(w) + beta · c with the weights of the last pack. Thread-safe: several
-/// threads may multiply with the same packed weights at once. Non-zero (nothing written) when
-/// another packed weights has packed into their shared memory since.
-int cdnnl_packed_multiply(cdnnl_packed *packed, int64_t m, float alpha, const float *a, int64_t lda, float beta,
-                          float *c, int64_t ldc);
+/// c = alpha · a · op(w) + bias + beta · c with the weights of the last pack; bias (n floats,
+/// added to every row; NULL: none) needs alpha 1. Thread-safe: several threads may multiply with
+/// the same packed weights at once. Non-zero (nothing written) when another packed weights has
+/// packed into their shared memory since.
+int cdnnl_packed_multiply(cdnnl_packed *packed, int64_t m, float alpha, const float *a, int64_t lda,
+                          const float *bias, float beta, float *c, int64_t ldc);
 
 /// Bytes the packed weights occupy.
 size_t cdnnl_packed_size(const cdnnl_packed *packed);

@@ -54,6 +54,9 @@ double ckernels_sum_of_squares(int isa, const float *x, int64_t count);
 /// y += x over `count` elements.
 void ckernels_add(int isa, const float *x, float *y, int64_t count);
 
+/// x *= s over `count` elements; then, when sums is not NULL, sums += x.
+void ckernels_scale(int isa, float *x, int64_t count, float s, float *sums);
+
 /// sums[j] += Σ_r matrix[r·ld + j] for j < width, rows in order.
 void ckernels_add_column_sums(int isa, const float *matrix, int64_t rows, int64_t ld, int64_t width, float *sums);
 
