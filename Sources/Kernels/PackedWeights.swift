@@ -64,6 +64,9 @@ public final class PackedWeights {
   private var n: Int { form == .transposed ? rows : columns }
   private var k: Int { form == .transposed ? columns : rows }
 
+  /// Whether ``pack(_:)`` has been called: products may run.
+  public var isPacked: Bool { weights != nil }
+
   /// Bytes of the packed copy (0 on BLAS).
   public var packedBytes: Int {
     #if canImport(CDNNL)

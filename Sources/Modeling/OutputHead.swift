@@ -26,13 +26,14 @@ enum OutputHead {
   /// softmax probabilities in `logits`.
   ///
   /// - top: (N, H)   - targets: (N)   - logits: (N, V) out   - rowNats: (N) out, when given
-  /// - weights: W_head's packed copy for c = a·W_headᵀ (packed here)
+  /// - weights: W_head's packed copy for c = a·W_headᵀ, packed here unless `repack` is false
+  ///   (the caller knows W_head has not changed since its previous pack)
   static func loss(
-    parameters: FloatBuffer, layout: ParameterLayout, weights: PackedWeights, top: UnsafePointer<Float>,
-    targets: UnsafePointer<Int32>, rows N: Int, hidden H: Int, vocab V: Int, logits: UnsafeMutablePointer<Float>,
-    rowNats: UnsafeMutablePointer<Double>?
+    parameters: FloatBuffer, layout: ParameterLayout, weights: PackedWeights, repack: Bool = true,
+    top: UnsafePointer<Float>, targets: UnsafePointer<Int32>, rows N: Int, hidden H: Int, vocab V: Int,
+    logits: UnsafeMutablePointer<Float>, rowNats: UnsafeMutablePointer<Double>?
   ) -> (nats: Double, scored: Int) {
-    weights.pack(parameters.pointer(to: layout.slots[layout.headWeight]))
+    if repack || !weights.isPacked { weights.pack(parameters.pointer(to: layout.slots[layout.headWeight])) }
     let bias = parameters.pointer(to: layout.slots[layout.headBias])
     return sumOverBlocks(rows: N, hidden: H, vocab: V) { block, _ in
       weights.multiply(

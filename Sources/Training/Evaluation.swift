@@ -12,7 +12,7 @@ public enum Evaluation {
     for k in 0..<layout.coveringChunks {
       let steps = layout.steps(inChunk: k)
       layout.fill(chunk: k, stepCount: steps, from: ids, inputs: workspace.inputs, targets: workspace.targets)
-      let result = model.loss(steps: steps, state: state, workspace: workspace)
+      let result = model.loss(steps: steps, state: state, workspace: workspace, parametersUnchanged: k > 0)
       nats += result.nats
       scored += result.scored
     }
@@ -52,7 +52,7 @@ extension Evaluation {
       }
       let result = model.loss(
         steps: steps, state: state, workspace: workspace,
-        rowNats: targetNats?.baseAddress.map { $0 + k * chunkSteps + 1 })
+        rowNats: targetNats?.baseAddress.map { $0 + k * chunkSteps + 1 }, parametersUnchanged: k > 0)
       nats += result.nats
       scored += result.scored
       onChunk(k * chunkSteps + steps)
