@@ -33,11 +33,18 @@ import Testing
     let generated = try #require(output.hasSuffix("\n") ? output.dropLast() : nil)
     #expect(generated.hasSuffix("e") || generated.hasSuffix("\n"), "\(output.debugDescription)")
     #expect(!generated.dropLast().contains("e") && !generated.dropLast().contains("\n"), "\(output.debugDescription)")
-    let three = try sample(["--length", "400", "--stop", "e", "--count", "3"])
-    #expect(
-      three.split(separator: "\n\n", omittingEmptySubsequences: false).allSatisfy {
-        $0.hasSuffix("e") || $0.hasSuffix("e\n")
-      })
+    // Each of --count's samples stops on its own: one JSON line per sample (a split of the
+    // plain output on blank lines failed when a sample held a blank line of its own).
+    let three = try sample(["--length", "400", "--stop", "e", "--count", "3", "--seed", "5", "--json"])
+    let lines = three.split(separator: "\n")
+    #expect(lines.count == 3, "\(three.debugDescription)")
+    for line in lines {
+      let object = try #require(
+        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+      let text = try #require(object["text"] as? String, "\(line)")
+      #expect(object["stop"] as? String == "stop" && text.hasSuffix("e"), "\(line)")
+      #expect(!text.dropLast().contains("e"), "\(line)")
+    }
   }
 
   @Test("--prime-file gives what --prime gives")
