@@ -76,14 +76,14 @@ struct GRULayer: RecurrentLayer {
   ///   is read before it is written). The recurrent product stays apart: r multiplies only its
   ///   n block.
   func step(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
     state: RecurrentState, buffers: StepBuffers
   ) {
     let (B, H, G) = (buffers.batch, hidden, 3 * hidden)
     let h = state.h(layer: index)
-    stepProduct(
-      batch: B, rows: G, columns: inputSize, weight: parameters.pointer(to: layout.slots[slots.weightIH]), x: input,
-      y: buffers.gates.pointer)
+    slots.stepInputProjection(
+      input, parameters: parameters, layout: layout, batch: B, rows: G, inputSize: inputSize,
+      output: buffers.gates.pointer)
     stepProduct(
       batch: B, rows: G, columns: H, weight: parameters.pointer(to: layout.slots[slots.weightHH]), x: h,
       y: buffers.hiddenGates.pointer)

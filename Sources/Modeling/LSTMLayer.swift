@@ -89,7 +89,7 @@ struct LSTMLayer: RecurrentLayer {
   /// - input: (B, In).   - state: the layer's h and c, (B, H) each, updated in place (each lane
   ///   of c_{t−1} is read before the same lane is written).
   func step(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
     state: RecurrentState, buffers: StepBuffers
   ) {
     let (B, H, G) = (buffers.batch, hidden, 4 * hidden)

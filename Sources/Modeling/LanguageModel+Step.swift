@@ -12,23 +12,46 @@ public final class StepWorkspace {
   let input: FloatBuffer
   /// Each layer's own buffers, bottom first.
   let layers: [StepBuffers]
+  /// Layer 0's folded table P = Emb·W_ihᵀ, (V, G·H), where it pays
+  /// (``FoldedEmbedding/paysForSteps(vocab:embedding:)``), else empty.
+  let foldedTable: FloatBuffer
+  /// The streams' rows of ``foldedTable`` for B > 1, (B, G·H), else empty.
+  let projectedInput: FloatBuffer
 
-  init(batch: Int, logits: Int, input: Int, layers: [StepBuffers]) {
+  init(batch: Int, logits: Int, input: Int, layers: [StepBuffers], foldedTable: FloatBuffer, projectedInput: Int) {
     self.batch = batch
     self.logits = FloatBuffer(count: logits)
     self.input = FloatBuffer(count: input)
     self.layers = layers
+    self.foldedTable = foldedTable
+    self.projectedInput = FloatBuffer(count: projectedInput)
   }
 }
 
 extension LanguageModel {
   /// Buffers for one-symbol steps of `batch` streams. Layers precompute what they can from the
-  /// parameters now (e.g. b_ih + b_hh): make a new workspace after the parameters change.
+  /// parameters now (e.g. b_ih + b_hh, layer 0's folded table): make a new workspace after the
+  /// parameters change.
   public func makeStepWorkspace(batch: Int) -> StepWorkspace {
     precondition(batch >= 1)
+    let (V, E, width) = (config.vocabSize, config.embeddingSize, config.cell.gateCount * config.hiddenSize)
+    let folds = allowsEmbeddingFold && FoldedEmbedding.paysForSteps(vocab: V, embedding: E)
+    let table = FloatBuffer(count: folds ? V * width : 0)
+    if folds {
+      // Row v = W_ih·Emb[v], by the very matrix–vector kernel the unfolded step runs on the
+      // embedded symbol: the same bits, so sampled text does not change with the fold.
+      let (embedding, weight) = (
+        parameters.pointer(to: layout.slots[layout.embedding]),
+        parameters.pointer(to: layout.slots[layout.layers[0].weightIH])
+      )
+      for v in 0..<V {
+        matvec(m: width, n: E, a: weight, lda: E, x: embedding + v * E, y: table.pointer + v * width)
+      }
+    }
     return StepWorkspace(
       batch: batch, logits: batch * config.vocabSize, input: batch * max(config.embeddingSize, config.hiddenSize),
-      layers: recurrentLayers.map { $0.makeStepBuffers(parameters: parameters, layout: layout, batch: batch) })
+      layers: recurrentLayers.map { $0.makeStepBuffers(parameters: parameters, layout: layout, batch: batch) },
+      foldedTable: table, projectedInput: folds && batch > 1 ? batch * width : 0)
   }
 
   /// One symbol per stream through the whole model: embedding, each layer's
@@ -40,12 +63,26 @@ extension LanguageModel {
     let (B, E, H, V) = (ws.batch, config.embeddingSize, config.hiddenSize, config.vocabSize)
     precondition(ids.count == B && state.batch == B)
     let input = ws.input.pointer
-    let table = parameters.pointer(to: layout.slots[layout.embedding])
-    for (b, id) in ids.enumerated() { (input + b * E).update(from: table + id * E, count: E) }
+    var bottom = StepInput.rows(input)
+    if ws.foldedTable.count > 0 {
+      let (table, width) = (ws.foldedTable.pointer, ws.foldedTable.count / V)
+      if B == 1 {
+        bottom = .projected(table + ids[0] * width)
+      } else {
+        let rows = ws.projectedInput.pointer
+        for (b, id) in ids.enumerated() { (rows + b * width).update(from: table + id * width, count: width) }
+        bottom = .projected(rows)
+      }
+    } else {
+      let table = parameters.pointer(to: layout.slots[layout.embedding])
+      for (b, id) in ids.enumerated() { (input + b * E).update(from: table + id * E, count: E) }
+    }
     // By index: iterating the array would copy each existential (a retain and an outlined copy
     // per layer and symbol, visible in a profile of a small model's sampling).
     for k in recurrentLayers.indices {
-      recurrentLayers[k].step(parameters: parameters, layout: layout, input: input, state: state, buffers: ws.layers[k])
+      recurrentLayers[k].step(
+        parameters: parameters, layout: layout, input: k == 0 ? bottom : .rows(input), state: state,
+        buffers: ws.layers[k])
       input.update(from: state.h(layer: k), count: B * H)
     }
     // logits (B, V) = head bias + h (B, H) · W_headᵀ

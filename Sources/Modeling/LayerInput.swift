@@ -32,6 +32,13 @@ struct FoldedEmbedding {
   /// Whether folding pays for a chunk of `rows` symbols: the table costs V rows of products
   /// where the dense path costs N, and its scatter-add is a pass over the N gradient rows.
   static func pays(vocab V: Int, rows N: Int) -> Bool { 2 * V <= N }
+
+  /// Whether one-symbol steps (sampling) read layer 0's projection from the table: a row of G·H
+  /// floats a symbol instead of all of W_ih (G·H × E), for a table of V·G·H floats made once. Kept
+  /// to at most four times W_ih's memory (V ≤ 4E: character models, not Tang poems' 6,443 symbols,
+  /// whose 26 MB table would save 3% of a symbol's bytes). W_ih is 19% of a 1 × 256 model's
+  /// weights, 4% of a 2 × 512's.
+  static func paysForSteps(vocab V: Int, embedding E: Int) -> Bool { V <= 4 * E }
 }
 
 extension ParameterLayout.LayerSlots {

@@ -66,7 +66,7 @@ struct RNNLayer: RecurrentLayer {
 
   /// - input: (B, In).   - state: the layer's h, (B, H), updated.
   func step(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
     state: RecurrentState, buffers: StepBuffers
   ) {
     let (B, H) = (buffers.batch, hidden)

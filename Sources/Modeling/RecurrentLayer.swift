@@ -37,10 +37,20 @@ protocol RecurrentLayer {
   /// One time step of B streams, the chunk forward's arithmetic for T = 1 (B = 1 runs its
   /// products as matrix–vector ones).
   ///
-  /// - input: (B, In).   - state: the layer's h (and c), (B, H), read and updated in place.
+  /// - input: (B, In) rows, or their projection.   - state: the layer's h (and c), (B, H), read
+  ///   and updated in place.
   func step(
-    parameters: FloatBuffer, layout: ParameterLayout, input: UnsafePointer<Float>,
+    parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
     state: RecurrentState, buffers: StepBuffers)
+}
+
+/// What a layer's ``RecurrentLayer/step(parameters:layout:input:state:buffers:)`` reads.
+enum StepInput {
+  /// (B, In) rows: the embedded symbols, or the outputs of the layer below.
+  case rows(UnsafePointer<Float>)
+  /// (B, G·H) the rows' projection x·W_ihᵀ, already formed: layer 0's rows of the folded table
+  /// P = Emb·W_ihᵀ (``StepWorkspace``).
+  case projected(UnsafePointer<Float>)
 }
 
 extension CellKind {
@@ -107,20 +117,34 @@ extension ParameterLayout.LayerSlots {
   /// (rows = G·H), for the cells that sum the two products (not the GRU).
   func stepGates(
     parameters: FloatBuffer, layout: ParameterLayout, batch B: Int, rows: Int, inputSize: Int, hidden H: Int,
-    input: UnsafePointer<Float>, h: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>
+    input: StepInput, h: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>
   ) {
-    if B == 1 {  // one stream (sampling): both products in one split over the threads
+    if B == 1, case .rows(let x) = input {  // one stream (sampling): both products in one split
       matvecSum(
-        m: rows, a: parameters.pointer(to: layout.slots[weightIH]), lda: inputSize, n1: inputSize, x: input,
+        m: rows, a: parameters.pointer(to: layout.slots[weightIH]), lda: inputSize, n1: inputSize, x: x,
         b: parameters.pointer(to: layout.slots[weightHH]), ldb: H, n2: H, z: h, y: gates)
       return
     }
-    stepProduct(
-      batch: B, rows: rows, columns: inputSize, weight: parameters.pointer(to: layout.slots[weightIH]), x: input,
-      y: gates)
+    stepInputProjection(
+      input, parameters: parameters, layout: layout, batch: B, rows: rows, inputSize: inputSize, output: gates)
     stepProduct(
       batch: B, rows: rows, columns: H, weight: parameters.pointer(to: layout.slots[weightHH]), x: h,
       accumulate: true, y: gates)
+  }
+
+  /// One step's x·W_ihᵀ, (B, rows) into `output`: a product, or a copy of the projection given.
+  func stepInputProjection(
+    _ input: StepInput, parameters: FloatBuffer, layout: ParameterLayout, batch B: Int, rows: Int, inputSize: Int,
+    output: UnsafeMutablePointer<Float>
+  ) {
+    switch input {
+    case .rows(let x):
+      stepProduct(
+        batch: B, rows: rows, columns: inputSize, weight: parameters.pointer(to: layout.slots[weightIH]), x: x,
+        y: output)
+    case .projected(let projection):
+      output.update(from: projection, count: B * rows)
+    }
   }
 }
 
