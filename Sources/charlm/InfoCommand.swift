@@ -90,12 +90,7 @@ struct InfoCommand: ParsableCommand {
         lines.append(command)
       } else {
         lines.append(
-          (
-            "options",
-            "--seq-length \(options.seqLength) --batch-size \(options.batchSize) "
-              + "--learning-rate \(shortest(options.learningRate).shortText) --clip \(shortest(options.clip).shortText) --steps \(options.steps) "
-              + "--val-fraction \(options.valFraction.shortText) --eval-every \(options.evalEvery) --seed \(options.seed)"
-          ))
+          ("options", TrainCommandLine.optionFlags(options, valFile: nil, snapshots: nil).joined(separator: " ")))
       }
     } else {
       let exported = provenance.contains { $0.0 == "command" }

@@ -26,7 +26,14 @@ enum TrainCommandLine {
       "--hidden-size", "\(config.hiddenSize)", "--layers", "\(config.layers)",
     ]
     args += origin
-    args += [
+    return args + optionFlags(options, valFile: valFile, snapshots: snapshots)
+  }
+
+  /// The training options as flags (after the model's shape and origin flags): every one with its
+  /// value in force, the schedule's only where they differ from the defaults. `charlm info` shows
+  /// them alone for a file that carries no command (one PyTorch trained, or older than it).
+  static func optionFlags(_ options: TrainingOptions, valFile: String?, snapshots: SnapshotPolicy?) -> [String] {
+    var args = [
       "--seq-length", "\(options.seqLength)", "--batch-size", "\(options.batchSize)",
       "--learning-rate", shortest(options.learningRate).shortText, "--clip", shortest(options.clip).shortText,
       "--steps", "\(options.steps)",

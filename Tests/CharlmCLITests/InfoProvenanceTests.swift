@@ -1,5 +1,7 @@
 import Foundation
+import Modeling
 import Testing
+import Training
 
 @testable import charlm
 
@@ -121,5 +123,21 @@ import Testing
     #expect(TrainCommandLine.shellQuoted(word) == quoted)
     let echoed = try ShellRunner.run("printf '%s' \(quoted)", in: try ScratchDirectory("quoting")).stdout
     #expect(echoed == word)
+  }
+
+  @Test("the options alone (info's line for a file without a command): every option in force, and the command's tail")
+  func optionFlags() throws {
+    var options = TrainingOptions()
+    (options.valSplit, options.dropout, options.warmupSteps, options.steps) = (.tail, 0.25, 7, 200)
+    let flags = TrainCommandLine.optionFlags(options, valFile: nil, snapshots: nil)
+    #expect(
+      flags.joined(separator: " ")
+        == "--seq-length 64 --batch-size 32 --learning-rate 0.002 --clip 5 --steps 200 --val-fraction 0.1 "
+        + "--val-split tail --eval-every 200 --seed 1 --dropout 0.25 --warmup 7")
+    let config = ModelConfig(vocabSize: 5, embeddingSize: 4, hiddenSize: 8, layers: 1)
+    let command = TrainCommandLine.arguments(
+      inputs: ["a.txt"], model: "m.safetensors", config: config, options: options, valFile: nil,
+      origin: ["--unit", "grapheme"], snapshots: nil)
+    #expect(Array(command.suffix(flags.count)) == flags)
   }
 }
