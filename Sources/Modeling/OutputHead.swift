@@ -10,7 +10,8 @@ import Kernels
 /// softmax passes each crossed the whole matrix with a thread hand-off of their own (Tang poems:
 /// 2048 × 6443 floats, 52 MB, more than any cache): Tang's step 67–70 → 63–67 ms on a Zen 5.
 enum OutputHead {
-  /// Logits only (sampling's and the tests' forward).
+  /// Logits only: ``LanguageModel/forward(steps:state:workspace:)``, the public chunk forward
+  /// (training and scoring run ``loss`` or ``lossAndGradient``; sampling its own step).
   ///
   /// - top: (N, H) top-layer outputs   - logits: (N, V) out
   static func forward(
