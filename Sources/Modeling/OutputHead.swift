@@ -2,13 +2,15 @@ import Kernels
 
 /// The output layer and loss: logits = h·W_headᵀ + b_head, then softmax cross-entropy.
 ///
-/// Training and scoring split the rows into one part per thread and walk each part in blocks
-/// (``blockRows(vocab:)``): per block, the product (W_head packed once per chunk, the bias added
-/// by the product), then each row's softmax, loss and (training) gradient in one pass over the
-/// row, then (training) the block's ∂loss/∂h, while the block is still in cache. Only ∂W_head, a
-/// sum over all rows, reads the whole (N, V) matrix again. Before, two split products and two
-/// softmax passes each crossed the whole matrix with a thread hand-off of their own (Tang poems:
-/// 2048 × 6443 floats, 52 MB, more than any cache): Tang's step 67–70 → 63–67 ms on a Zen 5.
+/// Training and scoring split the rows into one part per thread, and each thread runs its part
+/// through the head alone: the product (W_head packed once per chunk, the bias added by the
+/// product), then each row's softmax, loss and (training) gradient in one pass over the row,
+/// then (training) its rows of ∂loss/∂h. Only ∂W_head, a sum over all rows, is split otherwise.
+/// Before, two split products and two softmax passes each crossed the whole (N, V) matrix with
+/// a hand-off of their own (Tang poems: 2048 × 6443 floats, 52 MB): Tang's step 67–70 → 63–69 ms
+/// on a Zen 5. Blocks of rows small enough to stay in cache (1–8 MiB of logits) measured the
+/// same as whole parts on oneDNN and 7% slower on OpenBLAS (its products repack W_head for
+/// each block), so a part is not cut further.
 enum OutputHead {
   /// Logits only: ``LanguageModel/forward(steps:state:workspace:)``, the public chunk forward
   /// (training and scoring run ``loss`` or ``lossAndGradient``; sampling its own step).
@@ -36,11 +38,10 @@ enum OutputHead {
   ) -> (nats: Double, scored: Int) {
     if repack || !weights.isPacked { weights.pack(parameters.pointer(to: layout.slots[layout.headWeight])) }
     let bias = parameters.pointer(to: layout.slots[layout.headBias])
-    return sumOverBlocks(rows: N, hidden: H, vocab: V) { block, _ in
+    return sumOverParts(rows: N, hidden: H, vocab: V) { rows, _ in
       weights.multiply(
-        m: block.count, a: top + block.lowerBound * H, lda: H, bias: bias, c: logits + block.lowerBound * V, ldc: V)
-      return SoftmaxCrossEntropy.forwardRows(
-        logits: logits, targets: targets, rows: block, vocab: V, rowNats: rowNats)
+        m: rows.count, a: top + rows.lowerBound * H, lda: H, bias: bias, c: logits + rows.lowerBound * V, ldc: V)
+      return SoftmaxCrossEntropy.forwardRows(logits: logits, targets: targets, rows: rows, vocab: V, rowNats: rowNats)
     }
   }
 
@@ -70,13 +71,13 @@ enum OutputHead {
     precondition(scratch.count >= scratchCount(hidden: H, vocab: V, threads: parts), "head scratch too small")
     let biasSums = scratch.baseAddress!
     biasSums.update(repeating: 0, count: parts * V)
-    let (nats, _) = sumOverBlocks(rows: N, hidden: H, vocab: V) { block, part in
+    let (nats, _) = sumOverParts(rows: N, hidden: H, vocab: V) { rows, part in
       weights.multiply(
-        m: block.count, a: top + block.lowerBound * H, lda: H, bias: bias, c: logits + block.lowerBound * V, ldc: V)
+        m: rows.count, a: top + rows.lowerBound * H, lda: H, bias: bias, c: logits + rows.lowerBound * V, ldc: V)
       let loss = SoftmaxCrossEntropy.gradientRows(
-        logits: logits, targets: targets, rows: block, vocab: V, scale: scale, columnSums: biasSums + part * V)
+        logits: logits, targets: targets, rows: rows, vocab: V, scale: scale, columnSums: biasSums + part * V)
       weightsBackward.multiply(
-        m: block.count, a: logits + block.lowerBound * V, lda: V, c: topGradient + block.lowerBound * H, ldc: H)
+        m: rows.count, a: logits + rows.lowerBound * V, lda: V, c: topGradient + rows.lowerBound * H, ldc: H)
       return loss
     }
     let biasGradient = gradients.pointer(to: layout.slots[layout.headBias])
@@ -93,41 +94,22 @@ enum OutputHead {
     max(threads * V, max(threads - 1, 0) * V * H)
   }
 
-  /// Bytes of logits a block holds at most: 1 MiB, a core's L2 on the CPUs met so far. Measured
-  /// on a Zen 5 (AVX-512, L2 1 MiB a core), Tang poems (V = 6,443, 2,048 rows, 2 threads), ms a
-  /// step, runs alternated: 1 MiB 63–67, 2 MiB 64–66, 8 MiB 65–68, a thread's whole part
-  /// (26 MB) 65, 256 KiB 70–72 (its 10-row products run slower), the whole-matrix passes before
-  /// 67–70. The gain is the per-row softmax's single pass and one hand-off per part more than the
-  /// cache; blocks only keep a large vocabulary's product, softmax and ∂h from going to memory.
-  static let blockBytes = 1 << 20
-
-  /// Rows per block for a vocabulary of V (Tang poems: 40; V = 65: 4,032, a whole part).
-  static func blockRows(vocab V: Int) -> Int { max(1, blockBytes / (V * MemoryLayout<Float>.stride)) }
-
   /// Parts the rows are split into, one per thread: each worth a thread hand-off
   /// (``minimumRowSlice(n:k:)`` of the head's product).
   static func parts(rows N: Int, hidden H: Int, vocab V: Int) -> Int {
     max(1, min(Parallelism.threads, N / minimumRowSlice(n: V, k: H)))
   }
 
-  /// Runs `body(block, part)` over blocks of at most ``blockRows(vocab:)`` rows of 0..<N: the
-  /// ``parts(rows:hidden:vocab:)`` parts in parallel, the blocks of a part in order on its thread;
-  /// returns the sum of the bodies' results, per part in row order and then over the parts in
-  /// order (deterministic for a thread count).
-  private static func sumOverBlocks(
+  /// Runs `body(rows, part)` on each of the ``parts(rows:hidden:vocab:)`` parts of 0..<N, in
+  /// parallel, and returns the sum of the results over the parts in order (deterministic for a
+  /// thread count).
+  private static func sumOverParts(
     rows N: Int, hidden H: Int, vocab V: Int, _ body: (Range<Int>, Int) -> (nats: Double, scored: Int)
   ) -> (nats: Double, scored: Int) {
     let parts = parts(rows: N, hidden: H, vocab: V)
-    let blockRows = blockRows(vocab: V)
     var partial = [(nats: Double, scored: Int)](repeating: (0, 0), count: parts)
     partial.withUnsafeMutableBufferPointer { partial in
-      Parallelism.forEachPart(parts, of: N) { part, range in
-        for start in stride(from: range.lowerBound, to: range.upperBound, by: blockRows) {
-          let block = body(start..<min(start + blockRows, range.upperBound), part)
-          partial[part].nats += block.nats
-          partial[part].scored += block.scored
-        }
-      }
+      Parallelism.forEachPart(parts, of: N) { part, rows in partial[part] = body(rows, part) }
     }
     return partial.reduce((0, 0)) { ($0.nats + $1.nats, $0.scored + $1.scored) }
   }

@@ -11,9 +11,9 @@ import Testing
   import Darwin
 #endif
 
-/// The head's blocked pass (``OutputHead``: rows split over the threads, each part in blocks of
-/// rows, packed W_head, the per-row softmax) against plain Double loops: the loss, the rows'
-/// nats and probabilities of ``OutputHead/loss``, and every gradient of
+/// The head's pass (``OutputHead``: rows split over the threads, each part through the packed
+/// W_head, the per-row softmax and ∂h on its thread) against plain Double loops: the loss, the
+/// rows' nats and probabilities of ``OutputHead/loss``, and every gradient of
 /// ``OutputHead/lossAndGradient``, on each backend and on 1 to 3 threads.
 @Suite struct OutputHeadTests {
   struct Case: CustomTestStringConvertible, Sendable {
@@ -24,8 +24,8 @@ import Testing
 
   static let cases = ComputeBackend.usable.flatMap { backend in [1, 2, 3].map { Case(backend: backend, threads: $0) } }
 
-  /// Tang's vocabulary: 40 rows a block, so a 2-thread part of 50 rows has two blocks (40 + 10),
-  /// and a 3-thread part of 33 or 34 one short one. H = 24 (not a multiple of 16).
+  /// Tang's vocabulary; 100 rows, parts of 50 on 2 threads and of 33 and 34 on 3. H = 24 (not a
+  /// multiple of 16).
   static let (N, H, V) = (100, 24, 6443)
 
   /// What the head computes, in Double: per row the logits, the softmax, −log p[target]; the
@@ -125,9 +125,12 @@ import Testing
     }
   }
 
-  @Test("the blocks of this test's shape: two in a part of two threads, a short last one")
-  func blockShape() {
-    #expect(OutputHead.blockRows(vocab: Self.V) == 40)
-    Parallelism.withThreads(2) { #expect(OutputHead.parts(rows: Self.N, hidden: Self.H, vocab: Self.V) == 2) }
+  @Test("this test's shape is split: 2 and 3 parts on 2 and 3 threads")
+  func partsOfTheShape() {
+    for threads in [2, 3] {
+      Parallelism.withThreads(threads) {
+        #expect(OutputHead.parts(rows: Self.N, hidden: Self.H, vocab: Self.V) == threads)
+      }
+    }
   }
 }
