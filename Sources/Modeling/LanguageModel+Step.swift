@@ -15,16 +15,13 @@ public final class StepWorkspace {
   /// Layer 0's folded table P = Emb·W_ihᵀ, (V, G·H), where it pays
   /// (``FoldedEmbedding/paysForSteps(vocab:embedding:)``), else empty.
   let foldedTable: FloatBuffer
-  /// The streams' rows of ``foldedTable`` for B > 1, (B, G·H), else empty.
-  let projectedInput: FloatBuffer
 
-  init(batch: Int, logits: Int, input: Int, layers: [StepBuffers], foldedTable: FloatBuffer, projectedInput: Int) {
+  init(batch: Int, logits: Int, input: Int, layers: [StepBuffers], foldedTable: FloatBuffer) {
     self.batch = batch
     self.logits = FloatBuffer(count: logits)
     self.input = FloatBuffer(count: input)
     self.layers = layers
     self.foldedTable = foldedTable
-    self.projectedInput = FloatBuffer(count: projectedInput)
   }
 }
 
@@ -51,7 +48,7 @@ extension LanguageModel {
     return StepWorkspace(
       batch: batch, logits: batch * config.vocabSize, input: batch * max(config.embeddingSize, config.hiddenSize),
       layers: recurrentLayers.map { $0.makeStepBuffers(parameters: parameters, layout: layout, batch: batch) },
-      foldedTable: table, projectedInput: folds && batch > 1 ? batch * width : 0)
+      foldedTable: table)
   }
 
   /// One symbol per stream through the whole model: embedding, each layer's
@@ -63,27 +60,21 @@ extension LanguageModel {
     let (B, E, H, V) = (ws.batch, config.embeddingSize, config.hiddenSize, config.vocabSize)
     precondition(ids.count == B && state.batch == B)
     let input = ws.input.pointer
-    var bottom = StepInput.rows(input)
-    if ws.foldedTable.count > 0 {
-      let (table, width) = (ws.foldedTable.pointer, ws.foldedTable.count / V)
-      if B == 1 {
-        bottom = .projected(table + ids[0] * width)
-      } else {
-        let rows = ws.projectedInput.pointer
-        for (b, id) in ids.enumerated() { (rows + b * width).update(from: table + id * width, count: width) }
-        bottom = .projected(rows)
-      }
-    } else {
+    if ws.foldedTable.count == 0 {
       let table = parameters.pointer(to: layout.slots[layout.embedding])
       for (b, id) in ids.enumerated() { (input + b * E).update(from: table + id * E, count: E) }
     }
-    // By index: iterating the array would copy each existential (a retain and an outlined copy
-    // per layer and symbol, visible in a profile of a small model's sampling).
-    for k in recurrentLayers.indices {
-      recurrentLayers[k].step(
-        parameters: parameters, layout: layout, input: k == 0 ? bottom : .rows(input), state: state,
-        buffers: ws.layers[k])
-      input.update(from: state.h(layer: k), count: B * H)
+    ids.withUnsafeBufferPointer { ids in
+      let bottom: StepInput =
+        ws.foldedTable.count > 0 ? .folded(table: ws.foldedTable.pointer, ids: ids) : .rows(input)
+      // By index: iterating the array would copy each existential (a retain and an outlined copy
+      // per layer and symbol, visible in a profile of a small model's sampling).
+      for k in recurrentLayers.indices {
+        recurrentLayers[k].step(
+          parameters: parameters, layout: layout, input: k == 0 ? bottom : .rows(input), state: state,
+          buffers: ws.layers[k])
+        input.update(from: state.h(layer: k), count: B * H)
+      }
     }
     // logits (B, V) = head bias + h (B, H) · W_headᵀ
     let headBias = parameters.pointer(to: layout.slots[layout.headBias])

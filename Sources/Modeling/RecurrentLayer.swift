@@ -48,9 +48,9 @@ protocol RecurrentLayer {
 enum StepInput {
   /// (B, In) rows: the embedded symbols, or the outputs of the layer below.
   case rows(UnsafePointer<Float>)
-  /// (B, G·H) the rows' projection x·W_ihᵀ, already formed: layer 0's rows of the folded table
-  /// P = Emb·W_ihᵀ (``StepWorkspace``).
-  case projected(UnsafePointer<Float>)
+  /// Layer 0's symbols and the folded table P = Emb·W_ihᵀ, (V, G·H) (``StepWorkspace``): the
+  /// projection x·W_ihᵀ of stream b is row ids[b] of the table.
+  case folded(table: UnsafePointer<Float>, ids: UnsafeBufferPointer<Int>)
 }
 
 extension CellKind {
@@ -132,7 +132,8 @@ extension ParameterLayout.LayerSlots {
       accumulate: true, y: gates)
   }
 
-  /// One step's x·W_ihᵀ, (B, rows) into `output`: a product, or a copy of the projection given.
+  /// One step's x·W_ihᵀ, (B, rows) into `output`: a product, or the streams' rows of the folded
+  /// table.
   func stepInputProjection(
     _ input: StepInput, parameters: FloatBuffer, layout: ParameterLayout, batch B: Int, rows: Int, inputSize: Int,
     output: UnsafeMutablePointer<Float>
@@ -142,8 +143,8 @@ extension ParameterLayout.LayerSlots {
       stepProduct(
         batch: B, rows: rows, columns: inputSize, weight: parameters.pointer(to: layout.slots[weightIH]), x: x,
         y: output)
-    case .projected(let projection):
-      output.update(from: projection, count: B * rows)
+    case .folded(let table, let ids):
+      for (b, id) in ids.enumerated() { (output + b * rows).update(from: table + id * rows, count: rows) }
     }
   }
 }
