@@ -63,12 +63,21 @@ public enum VectorOps {
   public static func addColumnSums(
     of matrix: UnsafePointer<Float>, rows: Int, columns: Int, to sums: UnsafeMutablePointer<Float>
   ) {
+    forEachColumnBlock(columns: columns, rows: rows) { c0, width in
+      ckernels_add_column_sums(
+        KernelISA.current.code, matrix + c0, Int64(rows), Int64(columns), Int64(width), sums + c0)
+    }
+  }
+
+  /// Calls `body(first column, width)` on the threads' slices of `columns`, cut at multiples of
+  /// 64 columns (at least ~16K elements of `rows` rows a slice): for work that adds the rows of
+  /// a matrix column-wise in row order, so that every sum keeps its order whatever the thread
+  /// count (column sums, the embedding's scatter-add).
+  public static func forEachColumnBlock(columns: Int, rows: Int, _ body: (_ first: Int, _ width: Int) -> Void) {
     let blocks = (columns + 63) / 64
     Parallelism.forEachSlice(of: blocks, minimumSliceSize: max(1, 16_384 / max(rows, 1))) { range in
       let c0 = range.lowerBound * 64
-      let width = min(range.upperBound * 64, columns) - c0
-      ckernels_add_column_sums(
-        KernelISA.current.code, matrix + c0, Int64(rows), Int64(columns), Int64(width), sums + c0)
+      body(c0, min(range.upperBound * 64, columns) - c0)
     }
   }
 

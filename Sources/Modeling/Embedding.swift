@@ -20,10 +20,7 @@ enum Embedding {
     outputGradient: UnsafePointer<Float>, ids: UnsafePointer<Int32>, count: Int, width: Int,
     weightGradient: UnsafeMutablePointer<Float>
   ) {
-    let blocks = (width + 63) / 64
-    Parallelism.forEachSlice(of: blocks, minimumSliceSize: max(1, 16_384 / max(count, 1))) { range in
-      let c0 = range.lowerBound * 64
-      let columns = min(range.upperBound * 64, width) - c0
+    VectorOps.forEachColumnBlock(columns: width, rows: count) { c0, columns in
       for n in 0..<count {
         VectorOps.add(outputGradient + n * width + c0, to: weightGradient + Int(ids[n]) * width + c0, count: columns)
       }
