@@ -1,10 +1,11 @@
 // The worker team declared in include/cteam.h.
 //
 // One atomic word describes the current call: generation (upper 32 bits), part count (16 bits)
-// and the next unclaimed part (16 bits). The caller and the workers claim parts with a
-// compare-and-swap on that word, so a part runs exactly once, on whichever thread gets to it
-// first: when the machine is loaded and a worker is not scheduled in time, the caller runs the
-// remaining parts itself instead of waiting (as Dispatch's concurrentPerform does). A claim only
+// and the next unclaimed part (16 bits). Part 0 is the caller's; the workers, and the caller
+// once its part is done, claim the others with a compare-and-swap on that word, so a part runs
+// exactly once, on whichever thread gets to it first: when the machine is loaded and a worker is
+// not scheduled in time, the caller runs the remaining parts itself instead of waiting (as
+// Dispatch's concurrentPerform does). A claim only
 // succeeds while the word still names the call, so a late worker can never run a part of a
 // call other than the one whose fields it reads (they are read after the claim, and the caller
 // does not rewrite them before every claimed part has finished).
@@ -131,14 +132,20 @@ int cteam_run(int64_t parts, cteam_body body, void *context) {
   atomic_store_explicit(&finished, 0, memory_order_relaxed);
   uint64_t generation = generation_of(atomic_load_explicit(&call_word, memory_order_relaxed)) + 1;
   if (generation > 0xffffffffu) generation = 1;  // 0 is the start-up value
-  uint64_t word = generation << 32 | (uint64_t)parts << 16;
+  // Part 0 is the caller's (the word's next part starts at 1): a thread gets the same rows of a
+  // split from one call to the next, and so finds them in its own cache where they fit.
+  uint64_t word = generation << 32 | (uint64_t)parts << 16 | 1;
   atomic_store(&call_word, word);  // seq_cst: ordered before the load of `sleepers`
   if (atomic_load(&sleepers) > 0) {
     pthread_mutex_lock(&team_lock);
     pthread_cond_broadcast(&team_wake);
     pthread_mutex_unlock(&team_lock);
   }
-  run_parts(word);
+  slice_depth++;
+  body(context, 0, parts);
+  slice_depth--;
+  atomic_fetch_add_explicit(&finished, 1, memory_order_release);
+  run_parts(word);  // then whatever parts no worker has claimed yet
   for (int i = 0; atomic_load_explicit(&finished, memory_order_acquire) < parts; i++) {
     if (i < CTEAM_JOIN_SPIN) {
       CTEAM_PAUSE();
