@@ -134,12 +134,8 @@ func blasMatmul(
 ///
 /// A product reads each element of `a` once, so it is bound by memory bandwidth. It runs on
 /// charlm's own kernel at the CPU's width, or on BLAS (``matvecRows(rows:n:alpha:a:lda:x:beta:y:)``;
-/// the transposed form always on BLAS). Matrices of at least ``matvecSplitMinimum`` elements are
-/// split by rows over the threads, each streaming its own rows
-/// (``forEachRowBlockSlice(rows:_:)``): a core alone does not saturate the bus. Slices start at
-/// multiples of ``matvecRowAlignment`` rows, so every row is summed by the same kernel in the
-/// same order whatever the thread count: the output is bit for bit the 1-thread product's, and
-/// sampled text does not depend on `--threads`.
+/// the transposed form always on BLAS), split by rows over the threads as ``matvecs(_:_:_:)``
+/// splits.
 @inlinable
 public func matvec(
   transposeA: Bool = false, m: Int, n: Int, alpha: Float = 1,
@@ -151,44 +147,64 @@ public func matvec(
     cblas_sgemv(CblasRowMajor, CblasTrans, blasInt(m), blasInt(n), alpha, a, blasInt(lda), x, 1, beta, y, 1)
     return
   }
-  if m * n >= matvecSplitMinimum {
-    forEachRowBlockSlice(rows: m) { rows in
-      matvecRows(rows: rows, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
-    }
-  } else {
-    matvecRows(rows: 0..<m, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
+  matvecs(MatvecTerm(m: m, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y))
+}
+
+/// One matrix–vector product of ``matvecs(_:_:_:)``: y (M) = alpha · a (M, N) · x (N) + beta · y.
+public struct MatvecTerm {
+  /// M, N.
+  public let m: Int, n: Int
+  public let alpha: Float
+  /// (M, N) row-major, leading dimension `lda`.
+  public let a: UnsafePointer<Float>
+  public let lda: Int
+  /// (N).
+  public let x: UnsafePointer<Float>
+  public let beta: Float
+  /// (M).
+  public let y: UnsafeMutablePointer<Float>
+
+  public init(
+    m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, beta: Float = 0,
+    y: UnsafeMutablePointer<Float>
+  ) {
+    (self.m, self.n, self.alpha, self.a, self.lda, self.x, self.beta, self.y) = (m, n, alpha, a, lda, x, beta, y)
   }
 }
 
-/// y (M) = a (M, N1) · x (N1) + b (M, N2) · z (N2): the two products of a recurrent layer's
-/// step (x·W_ihᵀ + h·W_hhᵀ for one stream), split by rows in one hand-off to the threads rather
-/// than two; each row is the same two BLAS calls as ``matvec`` then ``matvec`` with `beta` 1.
+/// Up to three matrix–vector products in one hand-off to the threads rather than one each: a
+/// recurrent layer's step (x·W_ihᵀ, then h·W_hhᵀ with `beta` 1 into the same y) with a product
+/// for the next step beside them. Each thread runs the terms in order on its slice of each
+/// term's rows (nil terms are skipped).
 ///
-/// - a, b: row-major, leading dimensions `lda`, `ldb`.
+/// Products of at least ``matvecSplitMinimum`` elements in all are split: a core alone does not
+/// saturate the bus. Slices start at multiples of ``matvecRowAlignment`` rows, so every row is
+/// summed by the same kernel in the same order whatever the thread count, and whichever terms
+/// share the hand-off: bit for bit the 1-thread product's, term by term, and sampled text does
+/// not depend on `--threads`.
 @inlinable
-public func matvecSum(
-  m: Int, a: UnsafePointer<Float>, lda: Int, n1: Int, x: UnsafePointer<Float>,
-  b: UnsafePointer<Float>, ldb: Int, n2: Int, z: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
-) {
-  guard m > 0 else { return }
-  let body = { (rows: Range<Int>) in
-    matvecRows(rows: rows, n: n1, alpha: 1, a: a, lda: lda, x: x, beta: 0, y: y)
-    matvecRows(rows: rows, n: n2, alpha: 1, a: b, lda: ldb, x: z, beta: 1, y: y)
+public func matvecs(_ first: MatvecTerm?, _ second: MatvecTerm? = nil, _ third: MatvecTerm? = nil) {
+  func elements(_ term: MatvecTerm?) -> Int { term.map { $0.m * $0.n } ?? 0 }
+  func blocks(_ term: MatvecTerm?) -> Int { term.map { ($0.m + matvecRowAlignment - 1) / matvecRowAlignment } ?? 0 }
+  // At least 64 rows of the largest term per thread.
+  let parts =
+    elements(first) + elements(second) + elements(third) >= matvecSplitMinimum
+    ? min(Parallelism.threads, max(blocks(first), blocks(second), blocks(third)) * matvecRowAlignment / 64) : 1
+  let body = { (part: Int, parts: Int) in
+    func run(_ term: MatvecTerm?) {
+      guard let term, term.n > 0 else { return }
+      let slice = Parallelism.slice(part, of: parts, count: blocks(term))
+      let rows = (slice.lowerBound * matvecRowAlignment)..<min(slice.upperBound * matvecRowAlignment, term.m)
+      matvecRows(
+        rows: rows, n: term.n, alpha: term.alpha, a: term.a, lda: term.lda, x: term.x, beta: term.beta, y: term.y)
+    }
+    run(first)
+    run(second)
+    run(third)
   }
-  if m * (n1 + n2) >= matvecSplitMinimum {
-    forEachRowBlockSlice(rows: m, body)
-  } else {
-    body(0..<m)
-  }
-}
-
-/// Calls `body` on the threads' slices of 0..<rows, each starting at a multiple of
-/// ``matvecRowAlignment`` (the last one ends at `rows`).
-@inlinable
-func forEachRowBlockSlice(rows: Int, _ body: (Range<Int>) -> Void) {
-  let blocks = (rows + matvecRowAlignment - 1) / matvecRowAlignment
-  Parallelism.forEachSlice(of: blocks, minimumSliceSize: 64 / matvecRowAlignment) { slice in
-    body((slice.lowerBound * matvecRowAlignment)..<min(slice.upperBound * matvecRowAlignment, rows))
+  guard parts > 1 else { return body(0, 1) }
+  Parallelism.forEachSlice(of: parts) { slice in
+    for part in slice { body(part, parts) }
   }
 }
 

@@ -77,16 +77,14 @@ struct GRULayer: RecurrentLayer {
   ///   n block.
   func step(
     parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
-    state: RecurrentState, buffers: StepBuffers
+    state: RecurrentState, buffers: StepBuffers, recurrentProduct: UnsafePointer<Float>?, alongside: MatvecTerm?
   ) {
     let (B, H, G) = (buffers.batch, hidden, 3 * hidden)
     let h = state.h(layer: index)
-    slots.stepInputProjection(
-      input, parameters: parameters, layout: layout, batch: B, rows: G, inputSize: inputSize,
-      output: buffers.gates.pointer)
-    stepProduct(
-      batch: B, rows: G, columns: H, weight: parameters.pointer(to: layout.slots[slots.weightHH]), x: h,
-      y: buffers.hiddenGates.pointer)
+    slots.stepProducts(
+      parameters: parameters, layout: layout, batch: B, rows: G, inputSize: inputSize, hidden: H, input: input, h: h,
+      gates: buffers.gates.pointer, recurrent: buffers.hiddenGates.pointer, recurrentProduct: recurrentProduct,
+      alongside: alongside)
     GRUPointwise.forward(
       inputGates: buffers.gates.pointer, hiddenGates: buffers.hiddenGates.pointer,
       biasIH: parameters.pointer(to: layout.slots[slots.biasIH]),

@@ -90,13 +90,13 @@ struct LSTMLayer: RecurrentLayer {
   ///   of c_{t−1} is read before the same lane is written).
   func step(
     parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
-    state: RecurrentState, buffers: StepBuffers
+    state: RecurrentState, buffers: StepBuffers, recurrentProduct: UnsafePointer<Float>?, alongside: MatvecTerm?
   ) {
     let (B, H, G) = (buffers.batch, hidden, 4 * hidden)
     let (h, c, gates) = (state.h(layer: index), state.c(layer: index), buffers.gates.pointer)
-    slots.stepGates(
+    slots.stepProducts(
       parameters: parameters, layout: layout, batch: B, rows: G, inputSize: inputSize, hidden: H, input: input, h: h,
-      gates: gates)
+      gates: gates, recurrent: gates, recurrentProduct: recurrentProduct, alongside: alongside)
     LSTMPointwise.forward(gates: gates, bias: buffers.bias.pointer, cPrev: c, c: c, h: h, batch: B, hidden: H)
   }
 

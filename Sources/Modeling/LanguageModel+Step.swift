@@ -15,13 +15,20 @@ public final class StepWorkspace {
   /// Layer 0's folded table P = Emb·W_ihᵀ, (V, G·H), where it pays
   /// (``FoldedEmbedding/paysForSteps(vocab:embedding:)``), else empty.
   let foldedTable: FloatBuffer
+  /// Layer 0's recurrent product for the next step, computed alongside the products of layer 1
+  /// (or of the head): for one stream, else nil.
+  let ahead: RecurrentProductAhead?
 
-  init(batch: Int, logits: Int, input: Int, layers: [StepBuffers], foldedTable: FloatBuffer) {
+  init(
+    batch: Int, logits: Int, input: Int, layers: [StepBuffers], foldedTable: FloatBuffer,
+    ahead: RecurrentProductAhead?
+  ) {
     self.batch = batch
     self.logits = FloatBuffer(count: logits)
     self.input = FloatBuffer(count: input)
     self.layers = layers
     self.foldedTable = foldedTable
+    self.ahead = ahead
   }
 }
 
@@ -48,11 +55,12 @@ extension LanguageModel {
     return StepWorkspace(
       batch: batch, logits: batch * config.vocabSize, input: batch * max(config.embeddingSize, config.hiddenSize),
       layers: recurrentLayers.map { $0.makeStepBuffers(parameters: parameters, layout: layout, batch: batch) },
-      foldedTable: table)
+      foldedTable: table,
+      ahead: batch == 1 ? RecurrentProductAhead(rows: width, hidden: config.hiddenSize) : nil)
   }
 
   /// One symbol per stream through the whole model: embedding, each layer's
-  /// ``RecurrentLayer/step(parameters:layout:input:state:buffers:)``, head. The same arithmetic
+  /// ``RecurrentLayer/step(parameters:layout:input:state:buffers:recurrentProduct:alongside:)``, head. The same arithmetic
   /// as ``forward(steps:state:workspace:)`` for T = 1 (with B = 1, matrix–vector products).
   ///
   /// - ids: (B).   - state: (L, B, H), advanced one step.   - workspace.logits: (B, V) out.
@@ -70,9 +78,13 @@ extension LanguageModel {
       // By index: iterating the array would copy each existential (a retain and an outlined copy
       // per layer and symbol, visible in a profile of a small model's sampling).
       for k in recurrentLayers.indices {
+        // Layer 0 takes its h·W_hhᵀ from the last step if it was computed from this state; the
+        // next split after h_0 is final computes it for the next step: layer 1's products here,
+        // or the head's in a one-layer model.
+        let recurrentProduct = k == 0 ? ws.ahead?.take(matching: state.h(layer: 0)) : nil
         recurrentLayers[k].step(
           parameters: parameters, layout: layout, input: k == 0 ? bottom : .rows(input), state: state,
-          buffers: ws.layers[k])
+          buffers: ws.layers[k], recurrentProduct: recurrentProduct, alongside: k == 1 ? fillAhead(ws, state) : nil)
         input.update(from: state.h(layer: k), count: B * H)
       }
     }
@@ -81,6 +93,12 @@ extension LanguageModel {
     for b in 0..<B { (ws.logits.pointer + b * V).update(from: headBias, count: V) }
     stepProduct(
       batch: B, rows: V, columns: H, weight: parameters.pointer(to: layout.slots[layout.headWeight]), x: input,
-      accumulate: true, y: ws.logits.pointer)
+      accumulate: true, y: ws.logits.pointer, alongside: recurrentLayers.count == 1 ? fillAhead(ws, state) : nil)
+  }
+
+  /// The product that computes layer 0's h·W_hhᵀ of the next step into the workspace, from the
+  /// state's h_0, where the workspace computes it ahead (one stream).
+  private func fillAhead(_ ws: StepWorkspace, _ state: RecurrentState) -> MatvecTerm? {
+    ws.ahead?.fill(weight: parameters.pointer(to: layout.slots[layout.layers[0].weightHH]), h: state.h(layer: 0))
   }
 }

@@ -67,13 +67,13 @@ struct RNNLayer: RecurrentLayer {
   /// - input: (B, In).   - state: the layer's h, (B, H), updated.
   func step(
     parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
-    state: RecurrentState, buffers: StepBuffers
+    state: RecurrentState, buffers: StepBuffers, recurrentProduct: UnsafePointer<Float>?, alongside: MatvecTerm?
   ) {
     let (B, H) = (buffers.batch, hidden)
     let (h, pre) = (state.h(layer: index), buffers.gates.pointer)
-    slots.stepGates(
+    slots.stepProducts(
       parameters: parameters, layout: layout, batch: B, rows: H, inputSize: inputSize, hidden: H, input: input, h: h,
-      gates: pre)
+      gates: pre, recurrent: pre, recurrentProduct: recurrentProduct, alongside: alongside)
     RNNPointwise.forward(preActivation: pre, bias: buffers.bias.pointer, h: h, batch: B, hidden: H)
   }
 

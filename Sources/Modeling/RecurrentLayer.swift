@@ -30,7 +30,7 @@ protocol RecurrentLayer {
     input: LayerInput, inputGradient: UnsafeMutablePointer<Float>?,
     steps T: Int, workspace ws: Workspace, stateGradient: RecurrentState?)
 
-  /// The buffers ``step(parameters:layout:input:state:buffers:)`` needs for B streams, with what
+  /// The buffers ``step(parameters:layout:input:state:buffers:recurrentProduct:alongside:)`` needs for B streams, with what
   /// it precomputes from the parameters (read at this call: remake them after an update).
   func makeStepBuffers(parameters: FloatBuffer, layout: ParameterLayout, batch B: Int) -> StepBuffers
 
@@ -39,12 +39,15 @@ protocol RecurrentLayer {
   ///
   /// - input: (B, In) rows, or their projection.   - state: the layer's h (and c), (B, H), read
   ///   and updated in place.
+  /// - recurrentProduct: h·W_hhᵀ (B, G·H) already computed (``RecurrentProductAhead``), or nil.
+  /// - alongside: a product for the caller, run in the same hand-off to the threads as this
+  ///   step's products (B = 1 only), or nil.
   func step(
     parameters: FloatBuffer, layout: ParameterLayout, input: StepInput,
-    state: RecurrentState, buffers: StepBuffers)
+    state: RecurrentState, buffers: StepBuffers, recurrentProduct: UnsafePointer<Float>?, alongside: MatvecTerm?)
 }
 
-/// What a layer's ``RecurrentLayer/step(parameters:layout:input:state:buffers:)`` reads.
+/// What a layer's ``RecurrentLayer/step(parameters:layout:input:state:buffers:recurrentProduct:alongside:)`` reads.
 enum StepInput {
   /// (B, In) rows: the embedded symbols, or the outputs of the layer below.
   case rows(UnsafePointer<Float>)
@@ -113,23 +116,49 @@ extension ParameterLayout.LayerSlots {
     VectorOps.add(parameters.pointer(to: layout.slots[biasHH]), to: bias, count: count)
   }
 
-  /// One step's pre-activations without biases: gates (B, rows) = x (B, In)·W_ihᵀ + h (B, H)·W_hhᵀ
-  /// (rows = G·H), for the cells that sum the two products (not the GRU).
-  func stepGates(
+  /// One step's products without biases: gates (B, rows) = x (B, In)·W_ihᵀ (or the folded rows),
+  /// and h (B, H)·W_hhᵀ (rows = G·H) added to the gates (`recurrent` == `gates`: the LSTM and
+  /// the RNN) or into `recurrent` (the GRU, which keeps it apart). One stream runs every
+  /// product, and `alongside`, in one hand-off to the threads (``matvecs(_:_:_:)``).
+  ///
+  /// - recurrentProduct: h·W_hhᵀ computed already, used instead of the product (same bits: the
+  ///   product with `beta` 1 adds its sum to the gates, as this adds it).
+  func stepProducts(
     parameters: FloatBuffer, layout: ParameterLayout, batch B: Int, rows: Int, inputSize: Int, hidden H: Int,
-    input: StepInput, h: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>
+    input: StepInput, h: UnsafePointer<Float>, gates: UnsafeMutablePointer<Float>,
+    recurrent: UnsafeMutablePointer<Float>, recurrentProduct: UnsafePointer<Float>?, alongside: MatvecTerm?
   ) {
-    if B == 1, case .rows(let x) = input {  // one stream (sampling): both products in one split
-      matvecSum(
-        m: rows, a: parameters.pointer(to: layout.slots[weightIH]), lda: inputSize, n1: inputSize, x: x,
-        b: parameters.pointer(to: layout.slots[weightHH]), ldb: H, n2: H, z: h, y: gates)
-      return
+    let adds = recurrent == gates
+    let wHH = parameters.pointer(to: layout.slots[weightHH])
+    if B == 1 {
+      var inputTerm: MatvecTerm?
+      switch input {
+      case .rows(let x):
+        inputTerm = MatvecTerm(
+          m: rows, n: inputSize, a: parameters.pointer(to: layout.slots[weightIH]), lda: inputSize, x: x, y: gates)
+      case .folded:
+        stepInputProjection(
+          input, parameters: parameters, layout: layout, batch: B, rows: rows, inputSize: inputSize, output: gates)
+      }
+      let recurrentTerm =
+        recurrentProduct == nil
+        ? MatvecTerm(m: rows, n: H, a: wHH, lda: H, x: h, beta: adds ? 1 : 0, y: recurrent) : nil
+      matvecs(inputTerm, recurrentTerm, alongside)
+    } else {
+      precondition(alongside == nil, "a product alongside is for one stream")
+      stepInputProjection(
+        input, parameters: parameters, layout: layout, batch: B, rows: rows, inputSize: inputSize, output: gates)
+      if recurrentProduct == nil {
+        stepProduct(batch: B, rows: rows, columns: H, weight: wHH, x: h, accumulate: adds, y: recurrent)
+      }
     }
-    stepInputProjection(
-      input, parameters: parameters, layout: layout, batch: B, rows: rows, inputSize: inputSize, output: gates)
-    stepProduct(
-      batch: B, rows: rows, columns: H, weight: parameters.pointer(to: layout.slots[weightHH]), x: h,
-      accumulate: true, y: gates)
+    if let recurrentProduct {
+      if adds {
+        VectorOps.add(recurrentProduct, to: gates, count: B * rows)
+      } else {
+        recurrent.update(from: recurrentProduct, count: B * rows)
+      }
+    }
   }
 
   /// One step's x·W_ihᵀ, (B, rows) into `output`: a product, or the streams' rows of the folded
@@ -150,14 +179,17 @@ extension ParameterLayout.LayerSlots {
 }
 
 /// y (B, rows) (+)= x (B, columns) · weightᵀ, weight (rows, columns): one matrix–vector product
-/// for B = 1, one matrix product for all streams above.
+/// for B = 1 (with `alongside` in the same hand-off to the threads), one matrix product for all
+/// streams above.
 func stepProduct(
   batch: Int, rows: Int, columns: Int, weight: UnsafePointer<Float>, x: UnsafePointer<Float>,
-  accumulate: Bool = false, y: UnsafeMutablePointer<Float>
+  accumulate: Bool = false, y: UnsafeMutablePointer<Float>, alongside: MatvecTerm? = nil
 ) {
   if batch == 1 {
-    matvec(m: rows, n: columns, a: weight, lda: columns, x: x, beta: accumulate ? 1 : 0, y: y)
+    matvecs(
+      MatvecTerm(m: rows, n: columns, a: weight, lda: columns, x: x, beta: accumulate ? 1 : 0, y: y), alongside)
   } else {
+    precondition(alongside == nil, "a product alongside is for one stream")
     matmul(
       transposeB: true, m: batch, n: rows, k: columns, a: x, lda: columns, b: weight, ldb: columns,
       beta: accumulate ? 1 : 0, c: y, ldc: rows)

@@ -202,26 +202,43 @@ import Testing
     }
   }
 
-  @Test("matvecSum equals matvec then matvec with beta 1, bit for bit, on 1 and 2 threads", arguments: [1, 2])
-  func matvecSumMatchesTwoProducts(threads: Int) {
+  @Test(
+    "matvecs equals matvec term by term on 1 thread, bit for bit, on 1 and 2 threads and every kernel",
+    arguments: [1, 2], ComputeBackend.usable)
+  func matvecsMatchTermByTerm(threads: Int, backend: ComputeBackend) {
+    for isa in KernelISA.usable {
+      ComputeBackend.with(backend) { KernelISA.with(isa) { Self.matvecsMatchTermByTerm(threads: threads) } }
+    }
+  }
+
+  static func matvecsMatchTermByTerm(threads: Int) {
     setBLASThreads(1)  // as in splitMatvecMatchesSerial
     var rng = SeededGenerator(seed: 5)
-    let (m, n1, n2) = (2048 + 5, 64, 512)  // a 2 × 512 LSTM layer 0 step: (4H, E) and (4H, H)
-    #expect(m * (n1 + n2) >= matvecSplitMinimum)
-    let a = (0..<(m * n1)).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    let b = (0..<(m * n2)).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    let x = (0..<n1).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    let z = (0..<n2).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    var expected = [Float](repeating: 0, count: m)
+    // A 2 × 512 LSTM layer 1 step, (4H, H) twice into the gates, 5 rows more than a multiple of
+    // the row alignment; beside them a term of another height that alone would not be split.
+    let (m, n1, n2, m3, n3) = (2048 + 5, 512, 512, 1000, 16)
+    #expect(m3 * n3 < matvecSplitMinimum && m * (n1 + n2) + m3 * n3 >= matvecSplitMinimum)
+    func random(_ count: Int) -> [Float] { (0..<count).map { _ in rng.nextUnitFloat() * 2 - 1 } }
+    let (a, b, c) = (random(m * n1), random(m * n2), random(m3 * n3))
+    let (x, z, w) = (random(n1), random(n2), random(n3))
+    var (expected, expectedBeside) = ([Float](repeating: 0, count: m), [Float](repeating: 0, count: m3))
     Parallelism.withThreads(1) {
       matvec(m: m, n: n1, a: a, lda: n1, x: x, y: &expected)
       matvec(m: m, n: n2, a: b, lda: n2, x: z, beta: 1, y: &expected)
+      matvec(m: m3, n: n3, a: c, lda: n3, x: w, y: &expectedBeside)
     }
-    var fused = [Float](repeating: .nan, count: m)
+    var (fused, beside) = ([Float](repeating: .nan, count: m), [Float](repeating: .nan, count: m3))
     Parallelism.withThreads(threads) {
-      matvecSum(m: m, a: a, lda: n1, n1: n1, x: x, b: b, ldb: n2, n2: n2, z: z, y: &fused)
+      fused.withUnsafeMutableBufferPointer { y in
+        beside.withUnsafeMutableBufferPointer { y3 in
+          matvecs(
+            MatvecTerm(m: m, n: n1, a: a, lda: n1, x: x, y: y.baseAddress!),
+            MatvecTerm(m: m, n: n2, a: b, lda: n2, x: z, beta: 1, y: y.baseAddress!),
+            MatvecTerm(m: m3, n: n3, a: c, lda: n3, x: w, y: y3.baseAddress!))
+        }
+      }
     }
-    let differing = (0..<m).filter { fused[$0] != expected[$0] }
-    #expect(differing.isEmpty, "tolerance 0: \(differing.count) rows differ, first \(differing.first ?? -1)")
+    let differing = (0..<m).filter { fused[$0] != expected[$0] } + (0..<m3).filter { beside[$0] != expectedBeside[$0] }
+    #expect(differing.count == 0, "tolerance 0: rows differ, first \(differing.first ?? -1)")
   }
 }
