@@ -67,6 +67,9 @@ enum Interrupts {
   /// True once an interrupt arrived.
   static var requested: Bool { count > 0 }
 
+  /// Signals received so far; each printed a line of its own, starting and ending with a newline.
+  static var signalsReceived: Int { Int(count) }
+
   /// ``signals`` as a set.
   private static func signalSet() -> sigset_t {
     var set = sigset_t()

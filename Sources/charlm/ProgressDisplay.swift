@@ -55,6 +55,10 @@ final class ProgressDisplay {
   private var lastValidationBits: Double?
   /// True while a live line is on screen without its newline.
   private var liveLineOpen = false
+  /// Signals received (``Interrupts/signalsReceived``) when the live line was last drawn: a signal's
+  /// message since then has ended that line already.
+  private let interruptions: () -> Int
+  private var interruptionsAtRedraw = 0
   /// The latest validation's line, held until its checkpoint is written (``saved()``), so
   /// "saved" is printed only once the model file is really there.
   private var pendingValidation: (text: String, improved: Bool)?
@@ -65,7 +69,8 @@ final class ProgressDisplay {
   init(
     totalSteps: Int, chunksPerEpoch: Int, symbolsPerStep: Int, style: ProgressStyle, interval: Double = 2,
     redrawInterval: Double = 0.1, timeLimit: Double? = nil, showsLearningRate: Bool = false,
-    write: @escaping (String) -> Void = writeStandardError, columns: @escaping () -> Int = standardErrorColumns
+    write: @escaping (String) -> Void = writeStandardError, columns: @escaping () -> Int = standardErrorColumns,
+    interruptions: @escaping () -> Int = { Interrupts.signalsReceived }
   ) {
     self.totalSteps = totalSteps
     self.chunksPerEpoch = max(chunksPerEpoch, 1)
@@ -77,6 +82,7 @@ final class ProgressDisplay {
     self.showsLearningRate = showsLearningRate
     self.write = write
     self.columns = columns
+    self.interruptions = interruptions
   }
 
   /// Shows what `event` changes.
@@ -95,6 +101,7 @@ final class ProgressDisplay {
       if style == .live {
         write(line.redraw(columns: columns()))
         liveLineOpen = true
+        interruptionsAtRedraw = interruptions()
         // A skipped step is worth keeping on screen.
         if report.skipped { finishLine() }
       } else {
@@ -129,10 +136,11 @@ final class ProgressDisplay {
     write(text + "\n")
   }
 
-  /// Ends the live line (keeps it on screen) so that the next output starts on a fresh line; a
-  /// validation line still pending (its save failed) is printed as not saved.
+  /// Ends the live line (keeps it on screen) so that the next output starts on a fresh line,
+  /// unless a signal's message ended it already (no blank line after "interrupted; finishing this
+  /// step"); a validation line still pending (its save failed) is printed as not saved.
   func finishLine() {
-    if liveLineOpen { write("\n") }
+    if liveLineOpen && interruptions() == interruptionsAtRedraw { write("\n") }
     liveLineOpen = false
     showValidation(saved: false)
   }

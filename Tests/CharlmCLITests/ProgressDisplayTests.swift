@@ -145,6 +145,24 @@ import Testing
     #expect(lines.contains { $0.count > 40 })
   }
 
+  @Test("a signal's message ends the live line: finishing it then adds no blank line")
+  func interruptEndsTheLiveLine() {
+    var (text, signals) = ("", 0)
+    let display = ProgressDisplay(
+      totalSteps: 20, chunksPerEpoch: 5, symbolsPerStep: 1000, style: .live, redrawInterval: 0,
+      write: { text += $0 }, columns: { 200 }, interruptions: { signals })
+    let report = Trainer.StepReport(step: 1, loss: 3, gradientNorm: 1, skipped: false)
+    display.handle(.step(report, symbolsPerSecond: 1000, elapsedSeconds: 0.1))
+    signals = 1
+    text += "\ncharlm: interrupted; finishing this step and saving\n"  // what the listener writes
+    display.line("charlm: interrupted at step 1")
+    #expect(text.hasSuffix("saving\ncharlm: interrupted at step 1\n"))
+    // A redraw after the message opens a live line again, which the next line does finish.
+    display.handle(.step(Trainer.StepReport(step: 2, loss: 3, gradientNorm: 1, skipped: false), symbolsPerSecond: 1000, elapsedSeconds: 0.2))
+    display.line("done")
+    #expect(text.hasSuffix("\ndone\n") && !text.hasSuffix("\n\ndone\n"))
+  }
+
   @Test("quiet prints nothing")
   func quiet() { #expect(Self.render(.quiet).isEmpty) }
 }
