@@ -5,10 +5,10 @@
 // once its part is done, claim the others with a compare-and-swap on that word, so a part runs
 // exactly once, on whichever thread gets to it first: when the machine is loaded and a worker is
 // not scheduled in time, the caller runs the remaining parts itself instead of waiting (as
-// Dispatch's concurrentPerform does). A claim only
-// succeeds while the word still names the call, so a late worker can never run a part of a
-// call other than the one whose fields it reads (they are read after the claim, and the caller
-// does not rewrite them before every claimed part has finished).
+// Dispatch's concurrentPerform does). A claim only succeeds while the word still names the call,
+// so a late worker can never run a part of a call other than the one whose fields it reads (they
+// are read after the claim, and the caller does not rewrite them before every claimed part has
+// finished).
 #include "cteam.h"
 
 #include <pthread.h>

@@ -20,8 +20,8 @@ final class RecurrentProductAhead {
     source = FloatBuffer(count: hidden)
   }
 
-  /// The term that computes the product from `h` (H) and `weight` (G·H, H), for the split of
-  /// layer 1's products; `h` is copied now, and must not change until that split is done.
+  /// The term that computes the product from `h` (H) and `weight` (G·H, H), for the next split
+  /// of the step; it reads a copy of `h` taken now.
   func fill(weight: UnsafePointer<Float>, h: UnsafePointer<Float>) -> MatvecTerm {
     source.pointer.update(from: h, count: source.count)
     isFilled = true
