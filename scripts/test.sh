@@ -54,7 +54,7 @@ main() {
   swift test "$@" || swift_status=$?
   local example_status=0
   if (($# == 0)); then
-    note "scripts/library-example (the README's library example, built against this checkout)"
+    note "scripts/library-example (the README's library example, built against this checkout; on a 200-line fixture, so its numbers are not the README's)"
     run_library_example "$repo" || example_status=$?
     note "pytest python/tests"
     (cd python && "$CHARLM_PYTHON" -m pytest -q -p no:cacheprovider tests) || pytest_status=$?
