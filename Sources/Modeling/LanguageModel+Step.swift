@@ -8,8 +8,9 @@ public final class StepWorkspace {
   public let batch: Int
   /// Logits for each stream's next symbol after the last step, (B, V).
   public let logits: FloatBuffer
-  /// The current layer's input, (B, max(E, H)).
-  let input: FloatBuffer
+  /// The embedded symbols, (B, E), where layer 0 does not fold (layers above read the state's h
+  /// of the layer below, and the head the top one's).
+  let embedded: FloatBuffer
   /// Each layer's own buffers, bottom first.
   let layers: [StepBuffers]
   /// Layer 0's folded table P = Emb·W_ihᵀ, (V, G·H), where it pays
@@ -20,12 +21,12 @@ public final class StepWorkspace {
   let ahead: RecurrentProductAhead?
 
   init(
-    batch: Int, logits: Int, input: Int, layers: [StepBuffers], foldedTable: FloatBuffer,
+    batch: Int, logits: Int, embedded: Int, layers: [StepBuffers], foldedTable: FloatBuffer,
     ahead: RecurrentProductAhead?
   ) {
     self.batch = batch
     self.logits = FloatBuffer(count: logits)
-    self.input = FloatBuffer(count: input)
+    self.embedded = FloatBuffer(count: embedded)
     self.layers = layers
     self.foldedTable = foldedTable
     self.ahead = ahead
@@ -53,7 +54,7 @@ extension LanguageModel {
       }
     }
     return StepWorkspace(
-      batch: batch, logits: batch * config.vocabSize, input: batch * max(config.embeddingSize, config.hiddenSize),
+      batch: batch, logits: batch * config.vocabSize, embedded: folds ? 0 : batch * config.embeddingSize,
       layers: recurrentLayers.map { $0.makeStepBuffers(parameters: parameters, layout: layout, batch: batch) },
       foldedTable: table,
       ahead: batch == 1 ? RecurrentProductAhead(rows: width, hidden: config.hiddenSize) : nil)
@@ -67,14 +68,14 @@ extension LanguageModel {
   public func step(ids: [Int], state: RecurrentState, workspace ws: StepWorkspace) {
     let (B, E, H, V) = (ws.batch, config.embeddingSize, config.hiddenSize, config.vocabSize)
     precondition(ids.count == B && state.batch == B)
-    let input = ws.input.pointer
+    let embedded = ws.embedded.pointer
     if ws.foldedTable.count == 0 {
       let table = parameters.pointer(to: layout.slots[layout.embedding])
-      for (b, id) in ids.enumerated() { (input + b * E).update(from: table + id * E, count: E) }
+      for (b, id) in ids.enumerated() { (embedded + b * E).update(from: table + id * E, count: E) }
     }
     ids.withUnsafeBufferPointer { ids in
       let bottom: StepInput =
-        ws.foldedTable.count > 0 ? .folded(table: ws.foldedTable.pointer, ids: ids) : .rows(input)
+        ws.foldedTable.count > 0 ? .folded(table: ws.foldedTable.pointer, ids: ids) : .rows(embedded)
       // By index: iterating the array would copy each existential (a retain and an outlined copy
       // per layer and symbol, visible in a profile of a small model's sampling).
       for k in recurrentLayers.indices {
@@ -83,17 +84,18 @@ extension LanguageModel {
         // or the head's in a one-layer model.
         let recurrentProduct = k == 0 ? ws.ahead?.take(matching: state.h(layer: 0)) : nil
         recurrentLayers[k].step(
-          parameters: parameters, layout: layout, input: k == 0 ? bottom : .rows(input), state: state,
-          buffers: ws.layers[k], recurrentProduct: recurrentProduct, alongside: k == 1 ? fillAhead(ws, state) : nil)
-        input.update(from: state.h(layer: k), count: B * H)
+          parameters: parameters, layout: layout, input: k == 0 ? bottom : .rows(state.h(layer: k - 1)),
+          state: state, buffers: ws.layers[k], recurrentProduct: recurrentProduct,
+          alongside: k == 1 ? fillAhead(ws, state) : nil)
       }
     }
     // logits (B, V) = head bias + h (B, H) · W_headᵀ
     let headBias = parameters.pointer(to: layout.slots[layout.headBias])
     for b in 0..<B { (ws.logits.pointer + b * V).update(from: headBias, count: V) }
     stepProduct(
-      batch: B, rows: V, columns: H, weight: parameters.pointer(to: layout.slots[layout.headWeight]), x: input,
-      accumulate: true, y: ws.logits.pointer, alongside: recurrentLayers.count == 1 ? fillAhead(ws, state) : nil)
+      batch: B, rows: V, columns: H, weight: parameters.pointer(to: layout.slots[layout.headWeight]),
+      x: state.h(layer: config.layers - 1), accumulate: true, y: ws.logits.pointer,
+      alongside: recurrentLayers.count == 1 ? fillAhead(ws, state) : nil)
   }
 
   /// The product that computes layer 0's h·W_hhᵀ of the next step into the workspace, from the

@@ -130,26 +130,21 @@ extension ParameterLayout.LayerSlots {
   ) {
     let adds = recurrent == gates
     let wHH = parameters.pointer(to: layout.slots[weightHH])
-    if B == 1 {
-      var inputTerm: MatvecTerm?
-      switch input {
-      case .rows(let x):
-        inputTerm = MatvecTerm(
-          m: rows, n: inputSize, a: parameters.pointer(to: layout.slots[weightIH]), lda: inputSize, x: x, y: gates)
-      case .folded:
-        stepInputProjection(
-          input, parameters: parameters, layout: layout, batch: B, rows: rows, inputSize: inputSize, output: gates)
-      }
+    if B == 1, case .rows(let x) = input {  // one stream: x·W_ihᵀ joins the split of the others
+      let inputTerm = MatvecTerm(
+        m: rows, n: inputSize, a: parameters.pointer(to: layout.slots[weightIH]), lda: inputSize, x: x, y: gates)
       let recurrentTerm =
         recurrentProduct == nil
         ? MatvecTerm(m: rows, n: H, a: wHH, lda: H, x: h, beta: adds ? 1 : 0, y: recurrent) : nil
       matvecs(inputTerm, recurrentTerm, alongside)
     } else {
-      precondition(alongside == nil, "a product alongside is for one stream")
       stepInputProjection(
         input, parameters: parameters, layout: layout, batch: B, rows: rows, inputSize: inputSize, output: gates)
       if recurrentProduct == nil {
-        stepProduct(batch: B, rows: rows, columns: H, weight: wHH, x: h, accumulate: adds, y: recurrent)
+        stepProduct(
+          batch: B, rows: rows, columns: H, weight: wHH, x: h, accumulate: adds, y: recurrent, alongside: alongside)
+      } else {
+        precondition(alongside == nil, "a product alongside needs a split of the step's own")
       }
     }
     if let recurrentProduct {
